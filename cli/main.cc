@@ -1,0 +1,26 @@
+// edgectl: the single binary for every command, mirroring `airflow edge <command>`:
+//   worker-site commands (worker, stop, status, maintenance)        -> worker/
+//   central admin commands on PostgreSQL (list-workers, remote-...) -> controlplane/admin/
+//   the control-plane sidecar (controlplane)                        -> controlplane/
+// CLI11 parses the command line: gflags has no subcommands, and the same short flag means
+// different things in different commands (-c is --concurrency for `worker` and --comments for
+// `maintenance`), which argparse-compatible per-command parsing needs.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.h"
+#include "controlplane/admin/admin_commands.h"
+#include "controlplane/controlplane_command.h"
+#include "worker/worker_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"edgectl: Edge Worker components (a C++ implementation of Airflow's edge3)",
+               "edgectl"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "edgectl 0.1.0");
+  edgectl::cli::CliContext context;
+  edgectl::worker::AddWorkerCommands(app, context);
+  edgectl::controlplane::AddAdminCommands(app, context);
+  edgectl::controlplane::AddControlPlaneCommand(app, context);
+  CLI11_PARSE(app, argc, argv);
+  return context.exit_code;
+}
