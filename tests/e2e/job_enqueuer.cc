@@ -1,0 +1,76 @@
+#include "tests/e2e/job_enqueuer.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "controlplane/db/pg_status.h"
+
+namespace edgectl::e2e {
+namespace {
+
+std::string Uuid4() {
+  static absl::BitGen gen;
+  uint64_t hi = absl::Uniform<uint64_t>(gen), lo = absl::Uniform<uint64_t>(gen);
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
+}
+
+}  // namespace
+
+std::string DefaultLogPath(const TaskSpec& spec) {
+  // [core] log_filename_template default in Airflow 3.
+  return absl::StrCat("dag_id=", spec.dag_id, "/run_id=", spec.run_id, "/task_id=", spec.task_id,
+                      spec.map_index >= 0 ? absl::StrCat("/map_index=", spec.map_index) : "",
+                      "/attempt=", spec.try_number, ".log");
+}
+
+absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& spec) {
+  QueuedJob job;
+  job.task_instance_id = Uuid4();
+  job.log_path = DefaultLogPath(spec);
+  nlohmann::json workload = {
+      {"token", "workload-token-" + job.task_instance_id},
+      {"ti",
+       {{"id", job.task_instance_id},
+        {"dag_version_id", Uuid4()},
+        {"task_id", spec.task_id},
+        {"dag_id", spec.dag_id},
+        {"run_id", spec.run_id},
+        {"try_number", spec.try_number},
+        {"map_index", spec.map_index},
+        {"pool_slots", spec.pool_slots},
+        {"queue", spec.queue},
+        {"priority_weight", spec.priority_weight},
+        {"parent_context_carrier", nlohmann::json::object()},
+        {"context_carrier", nlohmann::json::object()}}},
+      {"dag_rel_path", spec.dag_id + ".py"},
+      {"bundle_info",
+       {{"name", "dags-folder"},
+        {"version", spec.standin_behaviour.empty() ? nlohmann::json(nullptr)
+                                                   : nlohmann::json(spec.standin_behaviour)}}},
+      {"log_path", job.log_path},
+      {"sentry_integration", ""},
+      {"type", "ExecuteTask"},
+  };
+  job.command = workload.dump();
+  absl::Status st = db::RunPg("enqueue job", [&] {
+    pqxx::connection conn(dsn);
+    pqxx::work tx(conn);
+    tx.exec_params0(
+        "INSERT INTO edge_job (dag_id, task_id, run_id, map_index, try_number, task_instance_id, "
+        "state, queue, concurrency_slots, priority_weight, command, queued_dttm, last_update) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, now(), now())",
+        spec.dag_id, spec.task_id, spec.run_id, spec.map_index, spec.try_number,
+        job.task_instance_id, spec.queue, spec.pool_slots, spec.priority_weight, job.command);
+    tx.commit();
+  });
+  if (!st.ok()) return st;
+  return job;
+}
+
+}  // namespace edgectl::e2e

@@ -1,0 +1,46 @@
+// File: tests/e2e/job_enqueuer.h
+//
+// Queues jobs the way Airflow's EdgeExecutor.queue_workload does: one edge_job row per task
+// instance try, state 'queued', the ExecuteTask workload JSON in `command` (the shape Airflow's
+// scheduler serialises: token, ti{...}, dag_rel_path, bundle_info, log_path, type), the task's
+// pool_slots as concurrency_slots, and its priority_weight. Used by the end-to-end tests and the
+// demo (through enqueue_jobs_main.cc); Airflow itself is not installable here.
+#ifndef EDGECTL_TESTS_E2E_JOB_ENQUEUER_H_
+#define EDGECTL_TESTS_E2E_JOB_ENQUEUER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace edgectl::e2e {
+
+struct TaskSpec {
+  std::string dag_id = "example_dag";
+  std::string task_id = "task";
+  std::string run_id = "manual__2026-01-01T00:00:00+00:00";
+  int try_number = 1;
+  int map_index = -1;
+  std::string queue = "default";
+  int pool_slots = 1;
+  int priority_weight = 1;
+  // Knobs of the stand-in Task SDK entry point (tests/task_sdk_standin), carried in the
+  // workload's bundle_info.version so they travel with the job: lines to log, seconds to run,
+  // exit code. Real workloads carry a bundle version string there.
+  std::string standin_behaviour;
+};
+
+struct QueuedJob {
+  std::string task_instance_id;  // the ti.id UUID, also edge_job.task_instance_id
+  std::string log_path;          // relative to [logging] base_log_folder
+  std::string command;           // the workload JSON stored in edge_job.command
+};
+
+// Inserts the row; the key columns must not exist yet.
+absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& spec);
+
+// Airflow's default log_filename_template rendered for a task instance try.
+std::string DefaultLogPath(const TaskSpec& spec);
+
+}  // namespace edgectl::e2e
+
+#endif  // EDGECTL_TESTS_E2E_JOB_ENQUEUER_H_
