@@ -121,6 +121,9 @@ class EdgeApi {
 // The HTTP status a failed EdgeApi call received, or 0 (network error, or not an HTTP failure).
 int HttpStatusOf(const absl::Status& status);
 
+// Returns status carrying http_status for HttpStatusOf(); for implementations and fakes.
+absl::Status WithHttpStatus(absl::Status status, int http_status);
+
 }  // namespace edgectl::bridge
 
 #endif  // EDGECTL_BRIDGE_EDGE_API_H_
