@@ -1,11 +1,323 @@
 #include "controlplane/admin/admin_commands.h"
 
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/edge_states.h"
+#include "controlplane/admin/central_command.h"
+#include "controlplane/admin/listing_output.h"
+#include "controlplane/admin/python_list_repr.h"
+#include "controlplane/admin/worker_admin.h"
+#include "controlplane/admin/worker_listing.h"
+#include "controlplane/db/schema.h"
+#include "controlplane/db/schema_installer.h"
+
 namespace edgectl::controlplane {
+namespace {
+
+using admin::CentralFlags;
+using admin::RunCentral;
+using admin::WorkerAdmin;
+
+constexpr char kHostnameHelp[] =
+    "Set the hostname of worker if you have multiple workers on a single machine";
+constexpr char kCommentsHelp[] =
+    "Maintenance comments to report reason. Required if enabling maintenance";
+constexpr char kQueuesManageHelp[] = "Comma delimited list of queues to add or remove.";
+
+std::string WorkerLabel(const std::string& name) { return "Edge Worker host " + name; }
+
+// Options of the commands acting on one worker (-H plus the database flags).
+struct OneWorkerOptions {
+  CentralFlags central;
+  std::string hostname;
+  std::string comments;
+  std::string queues;
+  int concurrency = 0;
+};
+
+CLI::App* AddOneWorkerCommand(CLI::App& app, const std::string& name, const std::string& help,
+                              OneWorkerOptions* options) {
+  CLI::App* command = app.add_subcommand(name, help);
+  command->add_option("-H,--edge-hostname", options->hostname, kHostnameHelp)->required();
+  admin::AddCentralFlags(command, &options->central);
+  return command;
+}
+
+// Runs `action` on a WorkerAdmin and prints `done` (with " by <user>.") on success.
+void OnRun(CLI::App* command, cli::CliContext& context, std::shared_ptr<OneWorkerOptions> options,
+           std::function<absl::Status(WorkerAdmin&, const OneWorkerOptions&)> action,
+           std::function<std::string(const OneWorkerOptions&)> done) {
+  command->callback([&context, options, action, done] {
+    context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) {
+      WorkerAdmin admin(conn);
+      absl::Status status = action(admin, *options);
+      if (status.ok()) std::cout << done(*options) << " by " << admin::CurrentUser() << "." << std::endl;
+      return status;
+    });
+  });
+}
+
+void AddListWorkers(CLI::App& app, cli::CliContext& context) {
+  struct Options {
+    CentralFlags central;
+    std::string output = "table";
+    std::vector<std::string> states;
+    std::string name_pattern;
+    std::string queues;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command =
+      app.add_subcommand("list-workers", "Query the db to list all registered edge workers.");
+  command
+      ->add_option("-o,--output", options->output,
+                   "Output format. Allowed values: json, yaml, plain, table (default: table)")
+      ->type_name("(table, json, yaml, plain)")
+      ->check(CLI::IsMember({"table", "json", "yaml", "plain"}));
+  std::vector<std::string> all_states(states::kAllWorkerStates.begin(),
+                                      states::kAllWorkerStates.end());
+  command->add_option("-s,--state", options->states, "State of the edge worker")
+      ->type_name("STATE")
+      ->check(CLI::IsMember(all_states));
+  command->add_option("--worker-name-pattern,--name-pattern", options->name_pattern,
+                      "Only workers whose name matches this glob pattern (* any characters, ? one "
+                      "character)");
+  command->add_option("-q,--queues", options->queues,
+                      "Comma delimited list of queues; only workers serving any of them (workers "
+                      "serving all queues included)");
+  admin::AddCentralFlags(command, &options->central);
+  command->callback([&context, options, command] {
+    context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) -> absl::Status {
+      admin::WorkerFilter filter;
+      filter.states = options->states;
+      if (command->count("--worker-name-pattern") > 0) filter.name_glob = options->name_pattern;
+      filter.queues = admin::SplitQueueList(options->queues);
+      absl::StatusOr<std::vector<admin::WorkerRecord>> workers = WorkerAdmin(conn).List(filter);
+      if (!workers.ok()) return workers.status();
+      absl::StatusOr<admin::OutputFormat> format = admin::ParseOutputFormat(options->output);
+      if (!format.ok()) return format.status();
+      std::cout << admin::RenderRecords(admin::WorkerListingRecords(*workers), *format);
+      return absl::OkStatus();
+    });
+  });
+}
+
+void AddMaintenanceCommands(CLI::App& app, cli::CliContext& context) {
+  auto request = std::make_shared<OneWorkerOptions>();
+  CLI::App* command = AddOneWorkerCommand(app, "remote-edge-worker-request-maintenance",
+                                          "Put remote edge worker on maintenance.", request.get());
+  command->add_option("-c,--comments", request->comments, kCommentsHelp)->required();
+  OnRun(command, context, request,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) {
+          return a.RequestMaintenance(o.hostname, o.comments);
+        },
+        [](const OneWorkerOptions& o) {
+          return WorkerLabel(o.hostname) + " has been put on maintenance";
+        });
+
+  auto exit = std::make_shared<OneWorkerOptions>();
+  command = AddOneWorkerCommand(app, "remote-edge-worker-exit-maintenance",
+                                "Remove remote edge worker from maintenance.", exit.get());
+  OnRun(command, context, exit,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) { return a.ExitMaintenance(o.hostname); },
+        [](const OneWorkerOptions& o) {
+          return WorkerLabel(o.hostname) + " has been removed from maintenance";
+        });
+
+  auto comment = std::make_shared<OneWorkerOptions>();
+  command = AddOneWorkerCommand(app, "remote-edge-worker-update-maintenance-comment",
+                                "Update maintenance comments of the remote edge worker.",
+                                comment.get());
+  command->add_option("-c,--comments", comment->comments, kCommentsHelp)->required();
+  OnRun(command, context, comment,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) {
+          return a.UpdateMaintenanceComment(o.hostname, o.comments);
+        },
+        [](const OneWorkerOptions& o) {
+          return "Maintenance comments updated for " + WorkerLabel(o.hostname);
+        });
+}
+
+void AddRemoveAndShutdownCommands(CLI::App& app, cli::CliContext& context) {
+  auto remove = std::make_shared<OneWorkerOptions>();
+  CLI::App* command = AddOneWorkerCommand(app, "remove-remote-edge-worker",
+                                          "Remove remote edge worker entry from db.", remove.get());
+  OnRun(command, context, remove,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) { return a.Remove(o.hostname); },
+        [](const OneWorkerOptions& o) { return WorkerLabel(o.hostname) + " removed"; });
+
+  auto shutdown = std::make_shared<OneWorkerOptions>();
+  command = AddOneWorkerCommand(app, "shutdown-remote-edge-worker",
+                                "Initiate the shutdown of the remote edge worker.", shutdown.get());
+  command->callback([&context, shutdown] {
+    context.exit_code = RunCentral(shutdown->central, [&](pqxx::connection& conn) -> absl::Status {
+      absl::StatusOr<admin::AdminDecision> decision =
+          WorkerAdmin(conn).RequestShutdown(shutdown->hostname);
+      if (!decision.ok()) return decision.status();
+      if (decision->kind == admin::AdminDecision::Kind::kNoOp) {
+        std::cout << decision->message << std::endl;
+      } else {
+        std::cout << "Requested shutdown of " << WorkerLabel(shutdown->hostname) << " by "
+                  << admin::CurrentUser() << "." << std::endl;
+      }
+      return absl::OkStatus();
+    });
+  });
+}
+
+void AddQueueAndConcurrencyCommands(CLI::App& app, cli::CliContext& context) {
+  auto add = std::make_shared<OneWorkerOptions>();
+  CLI::App* command =
+      AddOneWorkerCommand(app, "add-worker-queues", "Add queues to an edge worker.", add.get());
+  command->add_option("-q,--queues", add->queues, kQueuesManageHelp)->required();
+  OnRun(command, context, add,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) {
+          return a.AddQueues(o.hostname, admin::SplitQueueList(o.queues));
+        },
+        [](const OneWorkerOptions& o) {
+          return "Added queues " + admin::FormatPythonStrList(admin::SplitQueueList(o.queues)) +
+                 " to " + WorkerLabel(o.hostname);
+        });
+
+  auto remove = std::make_shared<OneWorkerOptions>();
+  command = AddOneWorkerCommand(app, "remove-worker-queues", "Remove queues from an edge worker.",
+                                remove.get());
+  command->add_option("-q,--queues", remove->queues, kQueuesManageHelp)->required();
+  OnRun(command, context, remove,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) {
+          return a.RemoveQueues(o.hostname, admin::SplitQueueList(o.queues));
+        },
+        [](const OneWorkerOptions& o) {
+          return "Removed queues " + admin::FormatPythonStrList(admin::SplitQueueList(o.queues)) +
+                 " from " + WorkerLabel(o.hostname);
+        });
+
+  auto concurrency = std::make_shared<OneWorkerOptions>();
+  command = AddOneWorkerCommand(app, "set-worker-concurrency",
+                                "Set the concurrency of a remote edge worker.", concurrency.get());
+  command
+      ->add_option("-c,--concurrency", concurrency->concurrency,
+                   "The number of concurrent task slots of the worker (> 0)")
+      ->required();
+  OnRun(command, context, concurrency,
+        [](WorkerAdmin& a, const OneWorkerOptions& o) {
+          return a.SetConcurrency(o.hostname, o.concurrency);
+        },
+        [](const OneWorkerOptions& o) {
+          return absl::StrCat("Set concurrency of ", WorkerLabel(o.hostname), " to ",
+                              o.concurrency);
+        });
+}
+
+// edge3 asks with input(); edgectl only asks a terminal, so a script cannot confirm by accident.
+absl::Status ConfirmShutdownAll() {
+  if (!isatty(STDIN_FILENO)) {
+    return absl::FailedPreconditionError(
+        "shutdown-all-workers needs confirmation and stdin is not a terminal: pass -y/--yes");
+  }
+  std::cout << "This will shutdown all active edge workers, this cannot be undone! Proceed? (y/n)"
+            << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (absl::AsciiStrToUpper(answer) != "Y") return absl::CancelledError("Cancelled");
+  return absl::OkStatus();
+}
+
+void AddShutdownAll(CLI::App& app, cli::CliContext& context) {
+  struct Options {
+    CentralFlags central;
+    bool yes = false;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand("shutdown-all-workers",
+                                         "Request graceful shutdown of all edge workers.");
+  command->add_flag("-y,--yes", options->yes, "Skip confirmation prompt and proceed with shutdown");
+  admin::AddCentralFlags(command, &options->central);
+  command->callback([&context, options] {
+    if (!options->yes) {
+      if (absl::Status confirmed = ConfirmShutdownAll(); !confirmed.ok()) {
+        std::cerr << (absl::IsCancelled(confirmed) ? "" : "Error: ") << confirmed.message()
+                  << std::endl;
+        context.exit_code = 1;
+        return;
+      }
+    }
+    context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) -> absl::Status {
+      absl::StatusOr<admin::ShutdownAllResult> result = WorkerAdmin(conn).RequestShutdownAll();
+      if (!result.ok()) return result.status();
+      if (result->requested.empty() && result->already_offline.empty()) {
+        std::cout << "No edge workers found to shutdown." << std::endl;
+        return absl::OkStatus();
+      }
+      for (const std::string& name : result->requested) {
+        std::cout << "Requested shutdown of " << WorkerLabel(name) << std::endl;
+      }
+      for (const std::string& name : result->already_offline) {
+        std::cout << WorkerLabel(name) << " is not running, left unchanged" << std::endl;
+      }
+      std::cout << "Requested shutdown of " << result->requested.size() << " edge workers by "
+                << admin::CurrentUser() << "." << std::endl;
+      return absl::OkStatus();
+    });
+  });
+}
+
+void AddDbCommands(CLI::App& app, cli::CliContext& context) {
+  CLI::App* db = app.add_subcommand(
+      "db", "Create or check the edge3 tables (edge_worker, edge_job, edge_logs) in Airflow's DB.");
+  db->require_subcommand(1);
+  auto init_flags = std::make_shared<CentralFlags>();
+  CLI::App* init = db->add_subcommand(
+      "init", "Create the edge3 tables where Airflow's migrations have not (idempotent).");
+  admin::AddCentralFlags(init, init_flags.get());
+  init->callback([&context, init_flags] {
+    context.exit_code = RunCentral(*init_flags, [](pqxx::connection& conn) -> absl::Status {
+      if (absl::Status created = db::CreateSchema(conn); !created.ok()) return created;
+      std::cout << "The edge3 tables are in place (edge3 " << db::kEdge3ProviderVersion
+                << ", alembic revision " << db::kEdge3AlembicHead << ")." << std::endl;
+      return absl::OkStatus();
+    });
+  });
+  auto check_flags = std::make_shared<CentralFlags>();
+  CLI::App* check = db->add_subcommand(
+      "check", "Compare the edge3 tables with the schema edgectl expects; non-zero exit on drift.");
+  admin::AddCentralFlags(check, check_flags.get());
+  check->callback([&context, check_flags] {
+    context.exit_code = RunCentral(*check_flags, [](pqxx::connection& conn) -> absl::Status {
+      absl::StatusOr<std::vector<std::string>> differences = db::CheckSchema(conn);
+      if (!differences.ok()) return differences.status();
+      if (differences->empty()) {
+        std::cout << "The edge3 schema matches what edgectl expects (edge3 "
+                  << db::kEdge3ProviderVersion << ")." << std::endl;
+        return absl::OkStatus();
+      }
+      std::cout << "The edge3 schema differs from what edgectl expects (edge3 "
+                << db::kEdge3ProviderVersion << "):" << std::endl;
+      for (const std::string& line : *differences) std::cout << "  - " << line << std::endl;
+      return absl::FailedPreconditionError(absl::StrCat(
+          differences->size(),
+          " schema difference(s); run `edgectl db init` to create missing tables, or Airflow's "
+          "migrations (airflow db migrate) to upgrade the edge3 schema"));
+    });
+  });
+}
+
+}  // namespace
 
 void AddAdminCommands(CLI::App& app, cli::CliContext& context) {
-  // Not yet implemented: see the open issues.
-  (void)app;
-  (void)context;
+  AddListWorkers(app, context);
+  AddMaintenanceCommands(app, context);
+  AddRemoveAndShutdownCommands(app, context);
+  AddQueueAndConcurrencyCommands(app, context);
+  AddShutdownAll(app, context);
+  AddDbCommands(app, context);
 }
 
 }  // namespace edgectl::controlplane
