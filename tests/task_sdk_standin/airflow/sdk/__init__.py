@@ -1,0 +1,1 @@
+"""TEST DOUBLE: namespace of the Airflow stand-in."""

@@ -1,0 +1,77 @@
+"""TEST DOUBLE for Airflow's Task SDK entry point `execute_workload`.
+
+NOT Airflow. Reads the workload like the real entry point, but instead of supervising a task it
+writes log lines, sleeps and exits with a code chosen by the workload's "standin" knobs (see
+tests/task_sdk_standin/README.md).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def _knob(knobs, key, env, default, cast):
+    if key in knobs:
+        return cast(knobs[key])
+    if env in os.environ:
+        return cast(os.environ[env])
+    return default
+
+
+def _label(workload):
+    if workload["type"] == "ExecuteTask":
+        ti = workload["ti"]
+        return f"{ti['dag_id']}.{ti['task_id']}"
+    return f"callback.{workload['callback']['id']}"
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="execute_workload")
+    parser.add_argument("--json-string", required=True)
+    args = parser.parse_args()
+    workload = json.loads(args.json_string)
+    if workload.get("type") not in ("ExecuteTask", "ExecuteCallback"):
+        print(f"unknown workload type {workload.get('type')!r}", file=sys.stderr)
+        return 2
+    knobs = workload.get("standin") or {}
+    if "pid_file" in knobs:
+        with open(knobs["pid_file"], "w") as f:
+            f.write(str(os.getpid()))
+    lines = _knob(knobs, "lines", "EDGECTL_STANDIN_LINES", 3, int)
+    line_interval = _knob(knobs, "line_interval", "EDGECTL_STANDIN_LINE_INTERVAL", 0.0, float)
+    sleep = _knob(knobs, "sleep", "EDGECTL_STANDIN_SLEEP", 0.0, float)
+    exit_code = _knob(knobs, "exit_code", "EDGECTL_STANDIN_EXIT_CODE", 0, int)
+    stderr_text = _knob(knobs, "stderr", "EDGECTL_STANDIN_STDERR", "", str)
+
+    if knobs.get("write_log", True) and workload.get("log_path"):
+        base = os.environ.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER", "")
+        path = os.path.join(base, workload["log_path"])
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "ab", buffering=0) as log:
+            if "raw_log" in knobs:
+                log.write(knobs["raw_log"].encode("utf-8", "surrogateescape"))
+            else:
+                log.write(
+                    (
+                        "env: execution_api={} hostname={} hostname_callable={}\n".format(
+                            os.environ.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", ""),
+                            os.environ.get("HOSTNAME", ""),
+                            os.environ.get("AIRFLOW__CORE__HOSTNAME_CALLABLE", ""),
+                        )
+                    ).encode()
+                )
+                for i in range(lines):
+                    log.write(f"line {i} of {_label(workload)}\n".encode())
+                    if line_interval:
+                        time.sleep(line_interval)
+    if sleep:
+        time.sleep(sleep)
+    if stderr_text:
+        sys.stderr.write(stderr_text)
+        sys.stderr.flush()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+// File: worker/local_files.h
+//
+// edge3's local files (cli/signalling.py, cli/dataclasses.py), so `stop`, `status`,
+// `maintenance` and existing scripts find the worker the same way:
+//   pid file       --pid (made absolute) or $AIRFLOW_HOME/airflow-edge-worker.pid: "<pid>\n"
+//   status file    $AIRFLOW_HOME/airflow-edge-worker.out: WorkerStatus JSON
+//   marker file    $AIRFLOW_HOME/airflow-edge-worker.in: MaintenanceMarker JSON
+// plus edgectl's own job-group file (pid file + ".jobs"): the process groups of running task
+// processes, so a restarted worker can end the ones a killed worker left behind.
+#ifndef EDGECTL_WORKER_LOCAL_FILES_H_
+#define EDGECTL_WORKER_LOCAL_FILES_H_
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace edgectl::worker {
+
+struct LocalPaths {
+  std::string pid_file;
+  std::string status_file;
+  std::string marker_file;
+  std::string job_groups_file;
+};
+
+// edge3's setup_locations("edge-worker", pid): the status file ignores --pid.
+LocalPaths ResolveLocalPaths(const std::optional<std::string>& pid_flag,
+                             const std::string& airflow_home);
+
+// The pid in the file, nullopt when the file is missing or holds no pid.
+std::optional<pid_t> ReadPidFile(const std::string& path);
+// edge3's write_pid_to_pidfile: refuses (FAILED_PRECONDITION, edge3's message) when the file
+// holds our pid or a live process's; removes a stale one ("PID file is orphaned. Cleaning up.").
+absl::Status WritePidFile(const std::string& path);
+bool ProcessExists(pid_t pid);
+
+struct WorkerStatusFile {
+  int job_count = 0;
+  // [dag_id, task_id, run_id, try_number, map_index]
+  std::vector<std::tuple<std::string, std::string, std::string, int, int>> jobs;
+  std::string state;
+  bool maintenance = false;
+  std::optional<std::string> maintenance_comments;
+  bool drain = false;
+};
+std::string StatusToJson(const WorkerStatusFile& status, int indent = -1);
+absl::StatusOr<WorkerStatusFile> StatusFromJson(const std::string& text);
+// Written to a temp file and renamed, so a reader never sees half a file.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+
+struct MaintenanceMarker {
+  bool on = false;
+  std::optional<std::string> comments;
+};
+std::string MarkerToJson(const MaintenanceMarker& marker);
+absl::StatusOr<MaintenanceMarker> MarkerFromJson(const std::string& text);
+
+}  // namespace edgectl::worker
+
+#endif  // EDGECTL_WORKER_LOCAL_FILES_H_

@@ -1,0 +1,107 @@
+#include "worker/run_worker.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/airflow_config.h"
+#include "spdlog/sinks/basic_file_sink.h"
+#include "spdlog/spdlog.h"
+#include "worker/clock.h"
+#include "worker/edge_worker.h"
+#include "worker/grpc_sidecar_client.h"
+#include "worker/interpreter_versions.h"
+#include "worker/local_files.h"
+#include "worker/process_launcher.h"
+#include "worker/task_launch.h"
+
+namespace edgectl::worker {
+namespace {
+
+bool RedirectTo(const std::string& path, int fd) {
+  const int file = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  if (file < 0) return false;
+  dup2(file, fd);
+  close(file);
+  return true;
+}
+
+// Classic double fork: the command returns at once, the worker keeps running without a
+// controlling terminal. Returns false in the original process (which should exit 0).
+bool Daemonize(const WorkerOptions& options) {
+  std::fflush(nullptr);
+  if (fork() != 0) return false;
+  setsid();
+  if (fork() != 0) _exit(0);
+  umask(static_cast<mode_t>(options.umask));
+  const int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) {
+    dup2(null_fd, STDIN_FILENO);
+    close(null_fd);
+  }
+  RedirectTo(options.stdout_path, STDOUT_FILENO);
+  RedirectTo(options.stderr_path, STDERR_FILENO);
+  return true;
+}
+
+void SetUpLogging(const WorkerOptions& options) {
+  if (options.daemon) {
+    auto logger = spdlog::basic_logger_mt("edge-worker", options.log_file);
+    spdlog::set_default_logger(logger);
+    spdlog::flush_every(std::chrono::seconds(1));
+  }
+  spdlog::set_level(options.verbose ? spdlog::level::debug : spdlog::level::info);
+  spdlog::flush_on(spdlog::level::info);
+}
+
+}  // namespace
+
+int RunWorkerCommand(const WorkerFlags& flags) {
+  absl::StatusOr<AirflowConfig> config = AirflowConfig::Load();
+  if (!config.ok()) {
+    spdlog::error("Cannot read the Airflow configuration: {}", std::string(config.status().message()));
+    return 1;
+  }
+  absl::StatusOr<WorkerOptions> options = BuildWorkerOptions(*config, flags);
+  if (!options.ok()) {
+    spdlog::error("{}", std::string(options.status().message()));
+    return 2;
+  }
+  spdlog::set_level(options->verbose ? spdlog::level::debug : spdlog::level::info);
+  TaskEnvironment task_env{options->python_interpreter, options->execution_api_server_url,
+                           options->worker_name, CurrentEnvironment()};
+  absl::StatusOr<InterpreterVersions> versions =
+      DetectInterpreterVersions(options->python_interpreter, TaskProcessEnv(task_env));
+  if (!versions.ok()) {
+    spdlog::error("{}", std::string(versions.status().message()));
+    return 1;
+  }
+  if (std::optional<pid_t> pid = ReadPidFile(options->paths.pid_file);
+      pid.has_value() && *pid != getpid() && ProcessExists(*pid)) {
+    spdlog::error(
+        "The PID file {} contains the PID of another running process. Configuration issue: edge "
+        "worker instance must use different PID file paths!",
+        options->paths.pid_file);
+    return 1;
+  }
+  if (options->daemon && !Daemonize(*options)) return 0;
+  SetUpLogging(*options);
+  spdlog::info("Using execution api server url: {}", options->execution_api_server_url);
+  spdlog::info("Airflow {} / edge3 {} via {}", versions->airflow_version,
+               versions->edge_provider_version, options->python_interpreter);
+  absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> client = GrpcSidecarClient::Create(
+      options->controlplane_address, options->controlplane_tls_ca, options->call_timeout);
+  if (!client.ok()) {
+    spdlog::error("{}", std::string(client.status().message()));
+    return 1;
+  }
+  PosixProcessLauncher launcher;
+  SystemClock clock;
+  SystemRandom random;
+  EdgeWorker worker(*options, *versions, task_env, {client->get(), &launcher, &clock, &random});
+  return worker.Run();
+}
+
+}  // namespace edgectl::worker

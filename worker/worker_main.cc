@@ -1,0 +1,16 @@
+// edgectl-worker: the worker-site commands (worker, stop, status, maintenance) as a binary of
+// their own, with the same command line as `edgectl <command>`. Tests and the demo use it so they
+// do not depend on the other components of the edgectl binary.
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.h"
+#include "worker/worker_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"edgectl worker-site commands", "edgectl"};
+  app.require_subcommand(1);
+  edgectl::cli::CliContext context;
+  edgectl::worker::AddWorkerCommands(app, context);
+  CLI11_PARSE(app, argc, argv);
+  return context.exit_code;
+}

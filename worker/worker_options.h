@@ -1,0 +1,78 @@
+// File: worker/worker_options.h
+//
+// Everything `edgectl worker` needs, built once from AirflowConfig (airflow.cfg, then
+// AIRFLOW__SECTION__KEY env) and the command-line flags (which win), and validated before anything
+// starts: a bad value is an INVALID_ARGUMENT naming the flag or option and what to do.
+#ifndef EDGECTL_WORKER_WORKER_OPTIONS_H_
+#define EDGECTL_WORKER_WORKER_OPTIONS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/airflow_config.h"
+#include "worker/local_files.h"
+
+namespace edgectl::worker {
+
+// The flags of `edgectl worker` as given (unset = not on the command line).
+struct WorkerFlags {
+  std::optional<int> concurrency;
+  std::optional<std::string> queues;  // comma list
+  std::optional<std::string> team_name;
+  std::optional<std::string> edge_hostname;
+  std::optional<std::string> pid;
+  bool verbose = false;
+  bool daemon = false;
+  std::optional<std::string> stdout_path;
+  std::optional<std::string> stderr_path;
+  std::optional<std::string> log_file;
+  std::optional<std::string> umask;
+  std::optional<std::string> controlplane_address;
+  std::optional<std::string> python;
+};
+
+struct WorkerOptions {
+  std::string worker_name;
+  int concurrency = 8;
+  std::optional<std::vector<std::string>> queues;  // nullopt = all queues
+  std::optional<std::string> team_name;
+  std::string airflow_home;
+  LocalPaths paths;
+  bool verbose = false;
+  bool daemon = false;
+  std::string stdout_path;  // daemon mode
+  std::string stderr_path;
+  std::string log_file;
+  int umask = 077;
+  std::string controlplane_address;
+  std::string controlplane_tls_ca;
+  std::string python_interpreter;
+  std::string execution_api_server_url;
+  std::string base_log_folder;
+  bool push_logs = true;
+  int push_log_chunk_size = 524288;
+  int heartbeat_interval_sec = 30;
+  int drain_timeout_sec = 0;
+  int drain_kill_grace_sec = 30;
+  // edgectl's near-live log shipping cadence ([edge] log_push_interval_ms, default 150).
+  absl::Duration log_push_interval = absl::Milliseconds(150);
+  // Deadline of each unary call to the sidecar.
+  absl::Duration call_timeout = absl::Seconds(10);
+};
+
+absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
+                                                 const WorkerFlags& flags);
+
+// The Execution API URL edge3 gives task processes: [core] execution_api_server_url, else
+// [edge] api_url with "edge_worker/v1/rpcapi" replaced by "execution"; empty when neither is set.
+std::string ExecutionApiServerUrl(const AirflowConfig& config);
+
+// Python's socket.getfqdn() equivalent (the default worker name).
+std::string FullyQualifiedHostname();
+
+}  // namespace edgectl::worker
+
+#endif  // EDGECTL_WORKER_WORKER_OPTIONS_H_
