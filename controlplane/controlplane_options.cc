@@ -1,0 +1,104 @@
+#include "controlplane/controlplane_options.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace edgectl::controlplane {
+
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "address \"", address, "\" is not HOST:PORT (e.g. 0.0.0.0:50051; port 0 = any free)"));
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return std::make_pair(host, port);
+}
+
+absl::Status ControlPlaneOptions::Validate() const {
+  if (api_url.empty()) {
+    return absl::InvalidArgumentError(
+        "[edge] api_url is not set: set it in airflow.cfg, AIRFLOW__EDGE__API_URL or --api-url "
+        "(e.g. http://airflow-api:8080/edge_worker/v1/rpcapi)");
+  }
+  if (jwt_secret.empty()) {
+    return absl::InvalidArgumentError(
+        "[api_auth] jwt_secret is not set: the sidecar signs its calls to Airflow with it; set "
+        "it in airflow.cfg, AIRFLOW__API_AUTH__JWT_SECRET or --jwt-secret-file");
+  }
+  if (database.dbname.empty() && database.host.empty()) {
+    return absl::InvalidArgumentError(
+        "[database] sql_alchemy_conn is not set: set it in airflow.cfg, "
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN or --sql-alchemy-conn");
+  }
+  if (absl::Status s = SplitHostPort(listen_address).status(); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen-address: ", s.message()));
+  }
+  if (!metrics_address.empty()) {
+    if (absl::Status s = SplitHostPort(metrics_address).status(); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--metrics-address: ", s.message()));
+    }
+  }
+  if (heartbeat_interval_seconds < 1) {
+    return absl::InvalidArgumentError("[edge] heartbeat_interval must be at least 1 second");
+  }
+  if (dispatch_poll_interval < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("--dispatch-poll-interval-ms must be at least 1");
+  }
+  if (ack_timeout < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError("--ack-timeout-sec must be at least 0.1");
+  }
+  if (state_poll_interval < absl::Milliseconds(10)) {
+    return absl::InvalidArgumentError("--state-poll-interval-ms must be at least 10");
+  }
+  if (push_log_chunk_size < 1) {
+    return absl::InvalidArgumentError("[edge] push_log_chunk_size must be at least 1");
+  }
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both [edge] controlplane_tls_cert and controlplane_tls_key (or neither)");
+  }
+  if (executor_threads < 1 || db_pool_size < 1) {
+    return absl::InvalidArgumentError("--rest-threads and --db-connections must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& config) {
+  ControlPlaneOptions o;
+  o.api_url = config.GetOr("edge", "api_url", "");
+  o.jwt_secret = config.GetOr("api_auth", "jwt_secret", "");
+  const std::string conn = config.GetOr("database", "sql_alchemy_conn", "");
+  if (!conn.empty()) {
+    absl::StatusOr<DatabaseUrl> db = ParseDatabaseUrl(conn);
+    if (!db.ok()) return db.status();
+    o.database = *std::move(db);
+  }
+  o.listen_address = config.GetOr("edge", "controlplane_listen_address", o.listen_address);
+  o.metrics_address = config.GetOr("edge", "controlplane_metrics_address", o.metrics_address);
+  absl::StatusOr<int> heartbeat = config.GetInt("edge", "heartbeat_interval", 30);
+  absl::StatusOr<int> poll_ms = config.GetInt("edge", "controlplane_dispatch_poll_interval_ms", 50);
+  absl::StatusOr<double> ack_sec = config.GetDouble("edge", "controlplane_ack_timeout_sec", 30);
+  absl::StatusOr<int> state_ms =
+      config.GetInt("edge", "controlplane_state_poll_interval_ms", 1000);
+  absl::StatusOr<int> chunk = config.GetInt("edge", "push_log_chunk_size", 524288);
+  for (const absl::Status& s : {heartbeat.status(), poll_ms.status(), ack_sec.status(),
+                                state_ms.status(), chunk.status()}) {
+    if (!s.ok()) return s;
+  }
+  o.heartbeat_interval_seconds = *heartbeat;
+  o.dispatch_poll_interval = absl::Milliseconds(*poll_ms);
+  o.ack_timeout = absl::Seconds(*ack_sec);
+  o.state_poll_interval = absl::Milliseconds(*state_ms);
+  o.push_log_chunk_size = *chunk > 0 ? static_cast<size_t>(*chunk) : 0;
+  o.tls_cert_file = config.GetOr("edge", "controlplane_tls_cert", "");
+  o.tls_key_file = config.GetOr("edge", "controlplane_tls_key", "");
+  return o;
+}
+
+}  // namespace edgectl::controlplane

@@ -1,0 +1,82 @@
+// File: controlplane/controlplane_server.h
+//
+// The sidecar assembled: the gRPC server (callback API, default health service), the domain
+// objects (registry, dispatcher, relays, state watcher), the executor for blocking calls and the
+// /metrics endpoint. The EdgeApi is wrapped in TimedEdgeApi so every REST call is measured.
+// Stateless apart from live connections: any number of sidecars may share one database.
+// Start() returns once the ports are bound; Shutdown() cancels worker streams and stops cleanly.
+// Health: SERVING while the database answers (checked every 2 s), NOT_SERVING otherwise.
+#ifndef EDGECTL_CONTROLPLANE_CONTROLPLANE_SERVER_H_
+#define EDGECTL_CONTROLPLANE_CONTROLPLANE_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "bridge/edge_api.h"
+#include "controlplane/clock.h"
+#include "controlplane/controlplane_options.h"
+#include "controlplane/dispatch_ledger.h"
+#include "controlplane/edge_worker_service.h"
+#include "controlplane/executor.h"
+#include "controlplane/job_dispatcher.h"
+#include "controlplane/job_state_relay.h"
+#include "controlplane/log_relay.h"
+#include "controlplane/metrics.h"
+#include "controlplane/metrics_http_server.h"
+#include "controlplane/sidecar_store.h"
+#include "controlplane/timed_edge_api.h"
+#include "controlplane/worker_registry.h"
+#include "controlplane/worker_state_watcher.h"
+
+namespace edgectl::controlplane {
+
+class ControlPlaneServer {
+ public:
+  // `store` defaults to PgSidecarStore on options.database.
+  ControlPlaneServer(ControlPlaneOptions options, std::shared_ptr<bridge::EdgeApi> edge_api,
+                     std::unique_ptr<SidecarStore> store = nullptr);
+  ~ControlPlaneServer();
+
+  absl::Status Start();
+  void Shutdown();
+
+  // The bound ports (after Start); metrics_port() is 0 without a metrics endpoint.
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_port_; }
+  const Metrics& metrics() const { return metrics_; }
+
+ private:
+  void WatchHealth();
+
+  const ControlPlaneOptions options_;
+  SystemClock clock_;
+  Metrics metrics_;
+  TimedEdgeApi edge_api_;
+  std::unique_ptr<SidecarStore> store_;
+  Executor executor_;
+  WorkerRegistry registry_;
+  DispatchLedger ledger_;
+  JobDispatcher dispatcher_;
+  JobStateRelay job_states_;
+  LogRelay logs_;
+  WorkerStateWatcher watcher_;
+  EdgeWorkerService service_;
+  MetricsHttpServer metrics_http_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  int metrics_port_ = 0;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ = false;
+  std::thread health_thread_;
+};
+
+}  // namespace edgectl::controlplane
+
+#endif  // EDGECTL_CONTROLPLANE_CONTROLPLANE_SERVER_H_

@@ -1,0 +1,177 @@
+#include "controlplane/job_dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+namespace edgectl::controlplane {
+namespace {
+
+// Random high bits keep dispatch ids of different sidecars (and restarts) apart.
+uint64_t RandomDispatchBase() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) & 0x7FFFFFFF00000000ULL;
+}
+
+std::string Describe(const bridge::JobKey& k) {
+  return k.dag_id + "/" + k.task_id + "/" + k.run_id + "/" + std::to_string(k.try_number) + "/" +
+         std::to_string(k.map_index);
+}
+
+}  // namespace
+
+JobDispatcher::JobDispatcher(JobDispatcherOptions options, WorkerRegistry& registry,
+                             DispatchLedger& ledger, SidecarStore& store,
+                             bridge::EdgeApi& edge_api, Executor& executor, const Clock& clock,
+                             Metrics& metrics)
+    : options_(options),
+      registry_(registry),
+      ledger_(ledger),
+      store_(store),
+      edge_api_(edge_api),
+      executor_(executor),
+      clock_(clock),
+      metrics_(metrics),
+      dispatch_id_base_(RandomDispatchBase()) {}
+
+JobDispatcher::~JobDispatcher() { Stop(); }
+
+void JobDispatcher::Start() {
+  thread_ = std::thread([this] {
+    for (;;) {
+      {
+        absl::MutexLock lock(&wake_mu_);
+        auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {
+          return wake_ || stopping_;
+        };
+        wake_mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+        if (stopping_) return;
+        wake_ = false;
+      }
+      PollOnce();
+    }
+  });
+}
+
+void JobDispatcher::Stop() {
+  {
+    absl::MutexLock lock(&wake_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void JobDispatcher::Wake() {
+  absl::MutexLock lock(&wake_mu_);
+  wake_ = true;
+}
+
+int JobDispatcher::FreeSlots(const DispatchCandidate& candidate) const {
+  return candidate.reported_free - ledger_.PendingSlots(candidate.worker_name);
+}
+
+void JobDispatcher::PollOnce() {
+  RequeueExpired();
+  if (registry_.size() == 0) return;
+  absl::StatusOr<std::vector<QueuedWork>> work = store_.QueuedWorkByQueue();
+  if (!work.ok()) {
+    spdlog::warn("dispatch: {}", work.status().ToString());
+    return;
+  }
+  if (work->empty()) return;
+  std::vector<DispatchCandidate> candidates = registry_.DispatchCandidates();
+  if (candidates.empty()) return;
+  // Rotate the starting point so queued work spreads over the fleet.
+  const size_t start = rotation_.fetch_add(1) % candidates.size();
+  std::rotate(candidates.begin(), candidates.begin() + start, candidates.end());
+  std::vector<bool> taken(candidates.size(), false);
+  for (const QueuedWork& queued : *work) {
+    int remaining = queued.jobs;
+    for (size_t i = 0; i < candidates.size() && remaining > 0; ++i) {
+      const DispatchCandidate& c = candidates[i];
+      if (taken[i] || !ServesQueue(c.queues, queued.queue)) continue;
+      if (FreeSlots(c) < queued.min_concurrency_slots) continue;
+      taken[i] = true;
+      --remaining;
+      StartFetch(c);
+    }
+  }
+}
+
+void JobDispatcher::StartFetch(const DispatchCandidate& candidate) {
+  if (!registry_.BeginFetch(candidate.worker_name)) return;
+  bridge::FetchRequest request;
+  request.queues = candidate.queues;
+  request.free_concurrency = FreeSlots(candidate);
+  request.supports_task_instance_uuid = true;
+  const std::string name = candidate.worker_name;
+  absl::Status submitted = executor_.Submit([this, name, request] {
+    absl::StatusOr<std::optional<bridge::EdgeJobFetched>> job = edge_api_.FetchJob(name, request);
+    if (!job.ok()) {
+      spdlog::warn("dispatch: jobs/fetch for worker {} failed: {}", name,
+                   job.status().ToString());
+    } else if (job->has_value()) {
+      Deliver(name, **job);
+    }
+    registry_.EndFetch(name);
+    if (job.ok() && job->has_value()) Wake();  // there may be more for this worker
+  });
+  if (!submitted.ok()) registry_.EndFetch(name);
+}
+
+void JobDispatcher::Deliver(const std::string& worker_name, const bridge::EdgeJobFetched& job) {
+  const uint64_t id = dispatch_id_base_ | next_dispatch_.fetch_add(1);
+  ledger_.Add({id, worker_name, job.key, job.concurrency_slots,
+               clock_.Now() + options_.ack_timeout});
+  metrics_.JobDispatched();
+  WorkerEvent event;
+  event.kind = WorkerEvent::Kind::kJob;
+  event.job = job;
+  event.dispatch_id = id;
+  spdlog::info("dispatch: job {} to worker {} (dispatch {})", Describe(job.key), worker_name, id);
+  registry_.Send(worker_name, std::move(event),
+                 [this, id](bool written) { OnWriteResult(id, written); });
+}
+
+void JobDispatcher::OnWriteResult(uint64_t dispatch_id, bool written) {
+  if (written) return;
+  // Runs on a gRPC thread: the UPDATE goes to the executor (or, when it is full, to the ack
+  // timeout, which requeues the job a little later instead).
+  std::optional<PendingDispatch> lost = ledger_.Take(dispatch_id);
+  if (!lost) return;
+  PendingDispatch dispatch = *std::move(lost);
+  absl::Status submitted =
+      executor_.Submit([this, dispatch] { Requeue(dispatch, "the stream write failed"); });
+  if (!submitted.ok()) {
+    dispatch.deadline = absl::InfinitePast();
+    ledger_.Add(std::move(dispatch));
+  }
+}
+
+void JobDispatcher::RequeueExpired() {
+  for (const PendingDispatch& d : ledger_.TakeExpired(clock_.Now())) {
+    Requeue(d, "no acknowledgement within the ack timeout");
+  }
+}
+
+void JobDispatcher::Requeue(const PendingDispatch& dispatch, const char* why) {
+  absl::StatusOr<bool> changed = store_.RequeueJob(dispatch.key, dispatch.worker_name);
+  if (!changed.ok()) {
+    spdlog::error("dispatch: could not requeue job {} of worker {} ({}): {}",
+                  Describe(dispatch.key), dispatch.worker_name, why,
+                  changed.status().ToString());
+    PendingDispatch retry = dispatch;  // try again shortly rather than lose track of it
+    retry.deadline = clock_.Now() + absl::Seconds(1);
+    ledger_.Add(std::move(retry));
+    return;
+  }
+  if (*changed) {
+    metrics_.DispatchRequeued();
+    spdlog::warn("dispatch: job {} requeued, {} (worker {})", Describe(dispatch.key), why,
+                 dispatch.worker_name);
+    Wake();
+  }
+}
+
+}  // namespace edgectl::controlplane

@@ -1,0 +1,85 @@
+// File: controlplane/job_dispatcher.h
+//
+// Push dispatch (protocol contract §4-5). Every poll interval one query for the whole fleet asks
+// PostgreSQL which queues have queued jobs (nothing else happens when none do, so idle workers
+// cost Airflow nothing but their heartbeats). For each such queue it picks connected workers
+// serving it whose free-slot estimate (reported free slots minus unacknowledged dispatches)
+// fits the smallest job, at most one per queued job and one fetch in flight per worker, and calls
+// EdgeApi::FetchJob on their behalf on the executor. Airflow claims the row (FOR UPDATE SKIP
+// LOCKED), so several sidecars on one database never hand out a job twice. A fetched job is
+// written down the worker's stream with a fresh dispatch_id and recorded in the DispatchLedger.
+//
+// Lost dispatches: when the write fails (or the worker is gone), or no acknowledgement arrives
+// within ack_timeout, the job is put back to 'queued' with a guarded UPDATE (only while still
+// claimed by that worker) so another worker gets it and the try is not lost.
+#ifndef EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_
+#define EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "bridge/edge_api.h"
+#include "controlplane/clock.h"
+#include "controlplane/dispatch_ledger.h"
+#include "controlplane/executor.h"
+#include "controlplane/metrics.h"
+#include "controlplane/sidecar_store.h"
+#include "controlplane/worker_registry.h"
+
+namespace edgectl::controlplane {
+
+struct JobDispatcherOptions {
+  absl::Duration poll_interval = absl::Milliseconds(50);
+  absl::Duration ack_timeout = absl::Seconds(30);
+};
+
+class JobDispatcher {
+ public:
+  JobDispatcher(JobDispatcherOptions options, WorkerRegistry& registry, DispatchLedger& ledger,
+                SidecarStore& store, bridge::EdgeApi& edge_api, Executor& executor,
+                const Clock& clock, Metrics& metrics);
+  ~JobDispatcher();
+
+  void Start();
+  void Stop();
+  // Polls again at once (a job was delivered, or a worker gained free slots).
+  void Wake();
+
+  // One round: requeue expired dispatches, then dispatch queued work. Public for tests.
+  void PollOnce();
+
+  // Free-slot estimate of a connected worker (contract §4).
+  int FreeSlots(const DispatchCandidate& candidate) const;
+
+ private:
+  void RequeueExpired();
+  void StartFetch(const DispatchCandidate& candidate);
+  void Deliver(const std::string& worker_name, const bridge::EdgeJobFetched& job);
+  void OnWriteResult(uint64_t dispatch_id, bool written);
+  void Requeue(const PendingDispatch& dispatch, const char* why);
+
+  const JobDispatcherOptions options_;
+  WorkerRegistry& registry_;
+  DispatchLedger& ledger_;
+  SidecarStore& store_;
+  bridge::EdgeApi& edge_api_;
+  Executor& executor_;
+  const Clock& clock_;
+  Metrics& metrics_;
+
+  const uint64_t dispatch_id_base_;
+  std::atomic<uint64_t> next_dispatch_{1};
+  std::atomic<size_t> rotation_{0};
+  absl::Mutex wake_mu_;
+  bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace edgectl::controlplane
+
+#endif  // EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_

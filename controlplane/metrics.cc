@@ -1,0 +1,80 @@
+#include "controlplane/metrics.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace edgectl::controlplane {
+
+void Metrics::SetConnectedWorkersSource(std::function<size_t()> source) {
+  absl::MutexLock lock(&mu_);
+  connected_workers_ = std::move(source);
+}
+
+void Metrics::RecordRestCall(const std::string& endpoint, absl::Duration latency,
+                             const absl::Status& status) {
+  const double seconds = absl::ToDoubleSeconds(latency);
+  absl::MutexLock lock(&mu_);
+  Histogram& h = latency_[endpoint];
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+  if (!status.ok()) ++errors_[{endpoint, absl::StatusCodeToString(status.code())}];
+}
+
+std::string Metrics::RenderPrometheusText() const {
+  std::string out;
+  absl::MutexLock lock(&mu_);
+  const size_t connected = connected_workers_ ? connected_workers_() : 0;
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_workers_connected Workers with an open Connect "
+                  "stream to this sidecar.\n",
+                  "# TYPE edgectl_controlplane_workers_connected gauge\n",
+                  "edgectl_controlplane_workers_connected ", connected, "\n");
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_jobs_dispatched_total Jobs pushed down a worker "
+                  "stream.\n",
+                  "# TYPE edgectl_controlplane_jobs_dispatched_total counter\n",
+                  "edgectl_controlplane_jobs_dispatched_total ", jobs_dispatched_.load(), "\n");
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_dispatches_requeued_total Dispatched jobs put back "
+                  "to queued (write failed or no acknowledgement in time).\n",
+                  "# TYPE edgectl_controlplane_dispatches_requeued_total counter\n",
+                  "edgectl_controlplane_dispatches_requeued_total ", dispatches_requeued_.load(),
+                  "\n");
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_job_state_duplicates_total Job state reports "
+                  "recognised as repeats and not resent to Airflow.\n",
+                  "# TYPE edgectl_controlplane_job_state_duplicates_total counter\n",
+                  "edgectl_controlplane_job_state_duplicates_total ",
+                  job_state_duplicates_.load(), "\n");
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_rest_request_duration_seconds Latency of calls to "
+                  "Airflow's REST edge API.\n",
+                  "# TYPE edgectl_controlplane_rest_request_duration_seconds histogram\n");
+  for (const auto& [endpoint, h] : latency_) {
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      absl::StrAppend(&out, "edgectl_controlplane_rest_request_duration_seconds_bucket{endpoint=\"",
+                      endpoint, "\",le=\"", kLatencyBuckets[i], "\"} ", h.buckets[i], "\n");
+    }
+    absl::StrAppend(&out, "edgectl_controlplane_rest_request_duration_seconds_bucket{endpoint=\"",
+                    endpoint, "\",le=\"+Inf\"} ", h.count, "\n");
+    absl::StrAppend(&out, "edgectl_controlplane_rest_request_duration_seconds_sum{endpoint=\"",
+                    endpoint, "\"} ", absl::StrFormat("%.6f", h.sum), "\n");
+    absl::StrAppend(&out, "edgectl_controlplane_rest_request_duration_seconds_count{endpoint=\"",
+                    endpoint, "\"} ", h.count, "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_rest_errors_total Failed calls to Airflow's REST "
+                  "edge API by endpoint and status code.\n",
+                  "# TYPE edgectl_controlplane_rest_errors_total counter\n");
+  for (const auto& [key, count] : errors_) {
+    absl::StrAppend(&out, "edgectl_controlplane_rest_errors_total{endpoint=\"", key.first,
+                    "\",code=\"", key.second, "\"} ", count, "\n");
+  }
+  return out;
+}
+
+}  // namespace edgectl::controlplane

@@ -1,0 +1,35 @@
+#include "controlplane/metrics_http_server.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace edgectl::controlplane {
+
+MetricsHttpServer::MetricsHttpServer(const Metrics& metrics) {
+  server_.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.RenderPrometheusText(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+MetricsHttpServer::~MetricsHttpServer() { Stop(); }
+
+absl::StatusOr<int> MetricsHttpServer::Start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = server_.bind_to_any_port(host);
+  } else if (!server_.bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for /metrics on ", host, ":", port,
+                                               " (address in use?); choose --metrics-address"));
+  }
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  return bound;
+}
+
+void MetricsHttpServer::Stop() {
+  server_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace edgectl::controlplane

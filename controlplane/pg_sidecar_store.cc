@@ -1,0 +1,131 @@
+#include "controlplane/pg_sidecar_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "controlplane/python_list.h"
+
+namespace edgectl::controlplane {
+namespace {
+
+constexpr char kWorkerColumns[] =
+    "SELECT worker_name, state, queues, maintenance_comment, concurrency FROM edge_worker ";
+
+// A PostgreSQL text[] literal: {"a","b"} with backslash-escaped quotes and backslashes.
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+WorkerRow RowToWorker(const pqxx::row& r) {
+  WorkerRow w;
+  w.worker_name = r[0].as<std::string>();
+  w.state = r[1].as<std::string>();
+  if (!r[2].is_null()) {
+    absl::StatusOr<std::vector<std::string>> queues = ParsePythonStringList(r[2].c_str());
+    if (!queues.ok()) {
+      spdlog::warn("worker {}: {}; treating it as all queues", w.worker_name,
+                   queues.status().ToString());
+    } else if (!queues->empty()) {
+      w.queues = *std::move(queues);  // edge3: an empty list means all queues
+    }
+  }
+  if (!r[3].is_null()) w.maintenance_comment = r[3].as<std::string>();
+  if (!r[4].is_null()) w.concurrency = r[4].as<int>();
+  return w;
+}
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+}  // namespace
+
+absl::StatusOr<std::vector<QueuedWork>> PgSidecarStore::QueuedWorkByQueue() {
+  return pool_.With("find queued jobs", [](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    // rj_order starts with state, so this reads only the queued part of the index.
+    pqxx::result rows = tx.exec(
+        "SELECT queue, min(concurrency_slots), count(*) FROM edge_job "
+        "WHERE state = 'queued' GROUP BY queue");
+    std::vector<QueuedWork> work;
+    for (const pqxx::row& r : rows) {
+      work.push_back({r[0].as<std::string>(), r[1].as<int>(), r[2].as<int>()});
+    }
+    return work;
+  });
+}
+
+absl::StatusOr<bool> PgSidecarStore::RequeueJob(const bridge::JobKey& key,
+                                                const std::string& worker_name) {
+  return pool_.With("requeue job", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    pqxx::result r = tx.exec_params(
+        "UPDATE edge_job SET state = 'queued', edge_worker = NULL, last_update = now() "
+        "WHERE dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 "
+        "AND try_number = $5 AND task_instance_id = $6 AND edge_worker = $7 "
+        "AND state IN ('restarting', 'running')",
+        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number,
+        key.task_instance_id, worker_name);
+    tx.commit();
+    return r.affected_rows() > 0;
+  });
+}
+
+absl::StatusOr<std::vector<absl::Time>> PgSidecarStore::LogChunkTimes(const bridge::JobKey& key,
+                                                                      absl::Time from,
+                                                                      absl::Time to) {
+  return pool_.With("read stored log chunks", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    pqxx::result rows = tx.exec_params(
+        "SELECT ((EXTRACT(EPOCH FROM log_chunk_time) * 1000000)::numeric(30,0))::bigint "
+        "FROM edge_logs WHERE dag_id = $1 AND task_id = $2 AND run_id = $3 "
+        "AND map_index = $4 AND try_number = $5 "
+        "AND log_chunk_time BETWEEN 'epoch'::timestamptz + $6 * interval '1 microsecond' "
+        "AND 'epoch'::timestamptz + $7 * interval '1 microsecond'",
+        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, Micros(from),
+        Micros(to));
+    std::vector<absl::Time> times;
+    for (const pqxx::row& r : rows) times.push_back(absl::FromUnixMicros(r[0].as<int64_t>()));
+    return times;
+  });
+}
+
+absl::StatusOr<std::optional<WorkerRow>> PgSidecarStore::GetWorker(
+    const std::string& worker_name) {
+  return pool_.With("read worker", [&](pqxx::connection& c) -> std::optional<WorkerRow> {
+    pqxx::read_transaction tx(c);
+    pqxx::result rows =
+        tx.exec_params(std::string(kWorkerColumns) + "WHERE worker_name = $1", worker_name);
+    if (rows.empty()) return std::nullopt;
+    return RowToWorker(rows[0]);
+  });
+}
+
+absl::StatusOr<std::vector<WorkerRow>> PgSidecarStore::GetWorkers(
+    const std::vector<std::string>& worker_names) {
+  return pool_.With("read workers", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    pqxx::result rows = tx.exec_params(
+        std::string(kWorkerColumns) + "WHERE worker_name = ANY($1::text[])",
+        ArrayLiteral(worker_names));
+    std::vector<WorkerRow> workers;
+    for (const pqxx::row& r : rows) workers.push_back(RowToWorker(r));
+    return workers;
+  });
+}
+
+absl::Status PgSidecarStore::Ping() {
+  return pool_.With("ping database", [](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    tx.exec1("SELECT 1");
+  });
+}
+
+}  // namespace edgectl::controlplane

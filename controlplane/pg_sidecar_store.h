@@ -1,0 +1,35 @@
+// File: controlplane/pg_sidecar_store.h
+//
+// SidecarStore on PostgreSQL (libpqxx over a small connection pool). Timestamps cross the SQL
+// boundary as integer microseconds since the epoch, so log_chunk_time values compare exactly.
+#ifndef EDGECTL_CONTROLPLANE_PG_SIDECAR_STORE_H_
+#define EDGECTL_CONTROLPLANE_PG_SIDECAR_STORE_H_
+
+#include <string>
+
+#include "controlplane/pg_connection_pool.h"
+#include "controlplane/sidecar_store.h"
+
+namespace edgectl::controlplane {
+
+class PgSidecarStore final : public SidecarStore {
+ public:
+  PgSidecarStore(std::string libpq_dsn, size_t pool_size) : pool_(std::move(libpq_dsn), pool_size) {}
+
+  absl::StatusOr<std::vector<QueuedWork>> QueuedWorkByQueue() override;
+  absl::StatusOr<bool> RequeueJob(const bridge::JobKey& key,
+                                  const std::string& worker_name) override;
+  absl::StatusOr<std::vector<absl::Time>> LogChunkTimes(const bridge::JobKey& key,
+                                                        absl::Time from, absl::Time to) override;
+  absl::StatusOr<std::optional<WorkerRow>> GetWorker(const std::string& worker_name) override;
+  absl::StatusOr<std::vector<WorkerRow>> GetWorkers(
+      const std::vector<std::string>& worker_names) override;
+  absl::Status Ping() override;
+
+ private:
+  PgConnectionPool pool_;
+};
+
+}  // namespace edgectl::controlplane
+
+#endif  // EDGECTL_CONTROLPLANE_PG_SIDECAR_STORE_H_

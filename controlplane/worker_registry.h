@@ -1,0 +1,80 @@
+// File: controlplane/worker_registry.h
+//
+// The workers connected to this sidecar (in memory only: the sidecar is stateless apart from
+// live connections). A session holds the worker's open stream, the queues it serves, its state
+// as last seen by the centre (jobs are only dispatched in starting/running/idle), the free slots
+// it last reported (Connect, Heartbeat, ReportJobState), and whether a fetch on its behalf is in
+// flight. A new Connect of the same worker replaces (cancels) the old stream; Detach() by the old
+// stream does not remove the new session. Thread-safe.
+#ifndef EDGECTL_CONTROLPLANE_WORKER_REGISTRY_H_
+#define EDGECTL_CONTROLPLANE_WORKER_REGISTRY_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "controlplane/worker_event.h"
+
+namespace edgectl::controlplane {
+
+using QueueSet = std::optional<std::vector<std::string>>;  // nullopt = all queues
+
+bool ServesQueue(const QueueSet& queues, const std::string& queue);
+
+// What the dispatcher needs to choose a worker.
+struct DispatchCandidate {
+  std::string worker_name;
+  QueueSet queues;
+  int reported_free = 0;
+};
+
+class WorkerRegistry {
+ public:
+  // Returns the session id to pass to Detach(). Cancels a previous stream of the same worker.
+  uint64_t Attach(const std::string& worker_name, int free_concurrency, QueueSet queues,
+                  const std::string& state, std::shared_ptr<EventStream> stream);
+  void Detach(const std::string& worker_name, uint64_t session_id);
+
+  void UpdateFreeConcurrency(const std::string& worker_name, int free_concurrency);
+  // The centre's view changed (heartbeat reply or a changed edge_worker row).
+  void UpdateView(const std::string& worker_name, const std::string& state, QueueSet queues);
+
+  // Connected workers in a dispatchable state with no fetch in flight.
+  std::vector<DispatchCandidate> DispatchCandidates() const;
+  // Marks a fetch in flight; false when the worker is gone or already has one.
+  bool BeginFetch(const std::string& worker_name);
+  void EndFetch(const std::string& worker_name);
+
+  // Writes to the worker's current stream; calls written(false) when it is not connected.
+  void Send(const std::string& worker_name, WorkerEvent event,
+            std::function<void(bool written)> written);
+
+  std::vector<std::string> ConnectedWorkers() const;
+  size_t size() const;
+  // Cancels every stream (shutdown).
+  void CancelAll();
+
+ private:
+  struct Session {
+    uint64_t id = 0;
+    std::shared_ptr<EventStream> stream;
+    QueueSet queues;
+    std::string state;
+    int reported_free = 0;
+    bool fetch_in_flight = false;
+  };
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace edgectl::controlplane
+
+#endif  // EDGECTL_CONTROLPLANE_WORKER_REGISTRY_H_
