@@ -1,11 +1,170 @@
 #include "controlplane/controlplane_command.h"
 
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "bridge/edge_api_client.h"
+#include "common/airflow_config.h"
+#include "controlplane/controlplane_options.h"
+#include "controlplane/controlplane_server.h"
+
 namespace edgectl::controlplane {
+namespace {
+
+struct Flags {
+  std::string api_url;
+  std::string jwt_secret_file;
+  std::string sql_alchemy_conn;
+  std::string listen_address;
+  std::string metrics_address;
+  std::string heartbeat_interval;
+  std::string dispatch_poll_interval_ms;
+  std::string ack_timeout_sec;
+  std::string state_poll_interval_ms;
+  std::string tls_cert;
+  std::string tls_key;
+  size_t rest_threads = 16;
+  size_t db_connections = 4;
+  bool verbose = false;
+};
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read --jwt-secret-file ", path, ": check the path and permissions"));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string secret(absl::StripTrailingAsciiWhitespace(text.str()));
+  if (secret.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("--jwt-secret-file ", path, " is empty"));
+  }
+  return secret;
+}
+
+// Flags win over airflow.cfg and the environment.
+absl::Status ApplyFlags(const Flags& f, AirflowConfig& config) {
+  const auto set = [&](const char* section, const char* key, const std::string& value) {
+    if (!value.empty()) config.Set(section, key, value);
+  };
+  set("edge", "api_url", f.api_url);
+  set("database", "sql_alchemy_conn", f.sql_alchemy_conn);
+  set("edge", "controlplane_listen_address", f.listen_address);
+  set("edge", "controlplane_metrics_address", f.metrics_address);
+  set("edge", "heartbeat_interval", f.heartbeat_interval);
+  set("edge", "controlplane_dispatch_poll_interval_ms", f.dispatch_poll_interval_ms);
+  set("edge", "controlplane_ack_timeout_sec", f.ack_timeout_sec);
+  set("edge", "controlplane_state_poll_interval_ms", f.state_poll_interval_ms);
+  set("edge", "controlplane_tls_cert", f.tls_cert);
+  set("edge", "controlplane_tls_key", f.tls_key);
+  if (!f.jwt_secret_file.empty()) {
+    absl::StatusOr<std::string> secret = ReadSecretFile(f.jwt_secret_file);
+    if (!secret.ok()) return secret.status();
+    config.Set("api_auth", "jwt_secret", *secret);
+  }
+  return absl::OkStatus();
+}
+
+std::string Printable(const std::string& address, int port) {
+  const auto host = SplitHostPort(address);
+  return absl::StrCat(host.ok() ? host->first : address, ":", port);
+}
+
+int Run(const Flags& flags) {
+  if (flags.verbose) spdlog::set_level(spdlog::level::debug);
+  absl::StatusOr<AirflowConfig> config = AirflowConfig::Load();
+  if (!config.ok()) {
+    std::cerr << "edgectl controlplane: " << config.status().message() << "\n";
+    return 1;
+  }
+  absl::Status applied = ApplyFlags(flags, *config);
+  absl::StatusOr<ControlPlaneOptions> options =
+      applied.ok() ? OptionsFromConfig(*config) : absl::StatusOr<ControlPlaneOptions>(applied);
+  if (options.ok()) {
+    options->executor_threads = flags.rest_threads;
+    options->db_pool_size = flags.db_connections;
+    applied = options->Validate();
+  }
+  absl::StatusOr<bridge::EdgeApiClientOptions> api_options =
+      bridge::EdgeApiClientOptions::FromAirflowConfig(*config);
+  absl::StatusOr<std::unique_ptr<bridge::EdgeApiClient>> api =
+      api_options.ok() ? bridge::EdgeApiClient::Create(*std::move(api_options))
+                       : api_options.status();
+  for (const absl::Status& s : {options.status(), applied, api.status()}) {
+    if (!s.ok()) {
+      std::cerr << "edgectl controlplane: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  // Signals are taken by sigwait below, so every thread started from here on blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  spdlog::info("controlplane: Airflow API {}, database {}", options->api_url,
+               options->database.Describe());
+  ControlPlaneServer server(*options, std::shared_ptr<bridge::EdgeApi>(*std::move(api)));
+  if (absl::Status s = server.Start(); !s.ok()) {
+    std::cerr << "edgectl controlplane: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "controlplane listening on " << Printable(options->listen_address, server.port())
+            << " (metrics on "
+            << (options->metrics_address.empty()
+                    ? std::string("none")
+                    : Printable(options->metrics_address, server.metrics_port()))
+            << ")" << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("controlplane: received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  server.Shutdown();
+  return 0;
+}
+
+}  // namespace
 
 void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
-  // Not yet implemented: see the open issues.
-  (void)app;
-  (void)context;
+  auto flags = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand(
+      "controlplane",
+      "Run the control-plane sidecar next to the Airflow API server: edge workers connect to it "
+      "over gRPC and it speaks Airflow's REST edge API and reads the metadata database.");
+  cmd->add_option("--api-url", flags->api_url, "[edge] api_url: Airflow's edge API URL");
+  cmd->add_option("--jwt-secret-file", flags->jwt_secret_file,
+                  "file holding [api_auth] jwt_secret (keeps it off the command line)");
+  cmd->add_option("--sql-alchemy-conn", flags->sql_alchemy_conn,
+                  "[database] sql_alchemy_conn: the metadata database (SQLAlchemy URL or libpq)");
+  cmd->add_option("--listen-address", flags->listen_address,
+                  "[edge] controlplane_listen_address, gRPC HOST:PORT (default 0.0.0.0:50051)");
+  cmd->add_option("--metrics-address", flags->metrics_address,
+                  "[edge] controlplane_metrics_address, /metrics HOST:PORT "
+                  "(default 127.0.0.1:9464)");
+  cmd->add_option("--heartbeat-interval", flags->heartbeat_interval,
+                  "[edge] heartbeat_interval in seconds, told to workers (default 30)");
+  cmd->add_option("--dispatch-poll-interval-ms", flags->dispatch_poll_interval_ms,
+                  "how often to look for queued jobs (default 50)");
+  cmd->add_option("--ack-timeout-sec", flags->ack_timeout_sec,
+                  "requeue a dispatched job not acknowledged within this time (default 30)");
+  cmd->add_option("--state-poll-interval-ms", flags->state_poll_interval_ms,
+                  "how often to look for central worker state changes (default 1000)");
+  cmd->add_option("--tls-cert", flags->tls_cert, "[edge] controlplane_tls_cert (PEM)");
+  cmd->add_option("--tls-key", flags->tls_key, "[edge] controlplane_tls_key (PEM)");
+  cmd->add_option("--rest-threads", flags->rest_threads,
+                  "threads for blocking REST and database calls (default 16)");
+  cmd->add_option("--db-connections", flags->db_connections,
+                  "PostgreSQL connections (default 4)");
+  cmd->add_flag("-v,--verbose", flags->verbose, "debug logging");
+  cmd->callback([flags, &context] { context.exit_code = Run(*flags); });
 }
 
 }  // namespace edgectl::controlplane
