@@ -31,13 +31,15 @@ std::string LikelyForbiddenCause(const HttpResponse& response, const AuthFacts& 
     }
   }
   if (!auth.api_url_under_edge_worker_v1) {
-    return "likely cause: the method claim - [edge] api_url does not resolve under "
-           "/edge_worker/v1/, so the signed path cannot equal the path the server checks; set it "
-           "like https://HOST/edge_worker/v1/rpcapi";
+    // The route matched on the server although our URL does not name /edge_worker/v1/: a proxy
+    // rewrites paths, and a rewrite that touches the rest path breaks the signed claim.
+    return "likely cause: the method claim - [edge] api_url does not point at /edge_worker/v1/, "
+           "so a proxy rewrites the path and the path Airflow checks differs from the signed "
+           "one; point [edge] api_url at https://HOST/edge_worker/v1/ without rewriting";
   }
   return "likely cause: the secret - [api_auth] jwt_secret here differs from the API server's "
-         "(also check [api_auth] jwt_issuer, and that no proxy rewrites the path, which breaks "
-         "the method claim)";
+         "(also check [api_auth] jwt_issuer; if the secret is right, the method claim: something "
+         "between here and Airflow changes the request path)";
 }
 
 }  // namespace

@@ -1,0 +1,195 @@
+#include "tests/airflow_double/airflow_api_double.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/database_url.h"
+#include "tests/airflow_double/edge_routes.h"
+#include "tests/airflow_double/jwt_validator.h"
+#include "tests/airflow_double/pg_pool.h"
+
+namespace edgectl::airflow_double {
+namespace {
+
+constexpr char kPrefix[] = "/edge_worker/v1/";
+constexpr char kJob[] = "([^/]+)/([^/]+)/([^/]+)/(-?[0-9]+)/(-?[0-9]+)";
+
+Endpoint Classify(const std::string& method, const std::string& path) {
+  if (!absl::StartsWith(path, kPrefix)) return Endpoint::kOther;
+  const std::string rest = path.substr(sizeof(kPrefix) - 1);
+  if (rest == "health") return Endpoint::kHealth;
+  if (absl::StartsWith(rest, "worker/queues/") && method == "PATCH") return Endpoint::kUpdateQueues;
+  if (absl::StartsWith(rest, "worker/")) {
+    return method == "POST" ? Endpoint::kRegister : method == "PATCH" ? Endpoint::kSetState
+                                                                      : Endpoint::kOther;
+  }
+  if (absl::StartsWith(rest, "jobs/fetch/")) return Endpoint::kFetch;
+  if (absl::StartsWith(rest, "jobs/state/")) return Endpoint::kJobState;
+  if (absl::StartsWith(rest, "logs/logfile_path/")) return Endpoint::kLogfilePath;
+  if (absl::StartsWith(rest, "logs/push/")) return Endpoint::kPushLogs;
+  return Endpoint::kOther;
+}
+
+void Send(httplib::Response& res, const Reply& reply) {
+  res.status = reply.status;
+  const bool json = reply.status != 500;
+  res.set_content(reply.body, json ? "application/json" : "text/plain; charset=utf-8");
+}
+
+bridge::JobKey JobFromMatches(const httplib::Request& req) {
+  bridge::JobKey key;
+  key.dag_id = req.matches[1];
+  key.task_id = req.matches[2];
+  key.run_id = req.matches[3];
+  key.try_number = std::stoi(req.matches[4]);
+  key.map_index = std::stoi(req.matches[5]);
+  return key;
+}
+
+}  // namespace
+
+absl::Status AirflowApiDoubleOptions::Validate() const {
+  if (dsn.empty()) return absl::InvalidArgumentError("the Airflow double needs --dsn (edge3 database)");
+  if (jwt_secret.empty()) {
+    return absl::InvalidArgumentError("the Airflow double needs a JWT secret ([api_auth] jwt_secret)");
+  }
+  if (jwt_leeway < 0) return absl::InvalidArgumentError("jwt_leeway must not be negative");
+  if (port < 0 || port > 65535) return absl::InvalidArgumentError("port must be 0..65535");
+  if (threads < 1) return absl::InvalidArgumentError("threads must be at least 1");
+  return absl::OkStatus();
+}
+
+AirflowApiDouble::AirflowApiDouble(AirflowApiDoubleOptions options)
+    : options_(std::move(options)), delay_(absl::ZeroDuration()) {}
+
+AirflowApiDouble::~AirflowApiDouble() { Stop(); }
+
+absl::StatusOr<int> AirflowApiDouble::Start() {
+  if (absl::Status status = options_.Validate(); !status.ok()) return status;
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(options_.dsn);
+  if (!url.ok()) return url.status();
+  pool_ = std::make_unique<PgPool>(url->libpq_dsn());
+  routes_ = std::make_unique<EdgeRoutes>(
+      pool_.get(), EdgeRoutesOptions{options_.airflow_version, options_.edge_provider_version,
+                                     options_.base_log_folder, options_.claimed_job_state});
+  server_ = std::make_unique<httplib::Server>();
+  const int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  InstallRoutes();
+  port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host)
+                             : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  if (port_ <= 0) {
+    return absl::UnavailableError(absl::StrCat("the Airflow double cannot listen on ", options_.host,
+                                               ":", options_.port, " (port in use?)"));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return port_;
+}
+
+void AirflowApiDouble::Stop() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string AirflowApiDouble::api_url() const {
+  return absl::StrCat("http://", options_.host, ":", port_, kPrefix);
+}
+
+int64_t AirflowApiDouble::RequestCount(Endpoint endpoint) const {
+  return counts_[static_cast<int>(endpoint)].load();
+}
+
+int64_t AirflowApiDouble::TotalRequests() const {
+  int64_t total = 0;
+  for (const auto& c : counts_) total += c.load();
+  return total;
+}
+
+void AirflowApiDouble::ResetCounters() {
+  for (auto& c : counts_) c.store(0);
+}
+
+void AirflowApiDouble::SetFaults(double fail_fraction, absl::Duration delay) {
+  absl::MutexLock lock(&fault_mu_);
+  fail_fraction_ = fail_fraction;
+  delay_ = delay;
+}
+
+bool AirflowApiDouble::InjectFault() {
+  absl::Duration delay;
+  bool fail = false;
+  {
+    absl::MutexLock lock(&fault_mu_);
+    delay = delay_;
+    if (fail_fraction_ > 0) {
+      fault_state_ ^= fault_state_ << 13;
+      fault_state_ ^= fault_state_ >> 7;
+      fault_state_ ^= fault_state_ << 17;
+      fail = static_cast<double>(fault_state_ >> 11) / static_cast<double>(1ULL << 53) < fail_fraction_;
+    }
+  }
+  if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+  return fail;
+}
+
+void AirflowApiDouble::InstallRoutes() {
+  httplib::Server& s = *server_;
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    counts_[static_cast<int>(Classify(req.method, req.path))]++;
+    if (!InjectFault()) return httplib::Server::HandlerResponse::Unhandled;
+    Send(res, DetailReply(503, "Service Unavailable (injected by the Airflow double)"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 404 && res.body.empty()) Send(res, DetailReply(404, "Not Found"));
+  });
+
+  // Every v1 route but health checks the token against the decoded path, as edge3 does.
+  auto authed = [this](auto handler) {
+    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+      const std::string method_path = req.path.substr(sizeof(kPrefix) - 1);
+      const std::string token = req.get_header_value("Authorization");
+      absl::Status valid = ValidateWorkerToken(
+          JwtValidatorOptions{options_.jwt_secret, options_.jwt_leeway, options_.jwt_issuer}, token,
+          method_path, absl::Now());
+      if (!valid.ok()) {
+        spdlog::warn("airflow double: 403 for {} {}: {}", req.method, req.path, std::string(valid.message()));
+        Send(res, DetailReply(403, ForbiddenDetail()));
+        return;
+      }
+      Send(res, handler(req));
+    };
+  };
+  const std::string v1 = "/edge_worker/v1/";
+  s.Patch(v1 + "worker/queues/([^/]+)", authed([this](const httplib::Request& r) {
+            return routes_->UpdateQueues(r.matches[1], r.body);
+          }));
+  s.Post(v1 + "worker/([^/]+)", authed([this](const httplib::Request& r) {
+           return routes_->Register(r.matches[1], r.body);
+         }));
+  s.Patch(v1 + "worker/([^/]+)", authed([this](const httplib::Request& r) {
+            return routes_->SetState(r.matches[1], r.body);
+          }));
+  s.Post(v1 + "jobs/fetch/([^/]+)", authed([this](const httplib::Request& r) {
+           return routes_->Fetch(r.matches[1], r.body);
+         }));
+  s.Patch(v1 + "jobs/state/" + kJob + "/([^/]+)", authed([this](const httplib::Request& r) {
+            return routes_->JobState(JobFromMatches(r), r.matches[6], r.body);
+          }));
+  s.Get(v1 + "logs/logfile_path/" + kJob, authed([this](const httplib::Request& r) {
+          return routes_->LogfilePath(JobFromMatches(r));
+        }));
+  s.Post(v1 + "logs/push/" + kJob, authed([this](const httplib::Request& r) {
+           return routes_->PushLogs(JobFromMatches(r), r.body);
+         }));
+  s.Get(v1 + "health", [](const httplib::Request&, httplib::Response& res) {
+    Send(res, JsonReply(nlohmann::ordered_json{{"status", "healthy"}}));
+  });
+}
+
+}  // namespace edgectl::airflow_double

@@ -1,0 +1,58 @@
+// airflow_double_main: the Airflow API double as a process, for the demo and end-to-end tests.
+// Prints "listening on 127.0.0.1:PORT" as its first stdout line, serves until SIGINT/SIGTERM.
+#include <gflags/gflags.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "tests/airflow_double/airflow_api_double.h"
+
+DEFINE_int32(port, 0, "port on 127.0.0.1 (0 = a free port)");
+DEFINE_string(dsn, "", "edge3 database: libpq string or SQLAlchemy URL");
+DEFINE_string(jwt_secret, "", "[api_auth] jwt_secret; default: $AIRFLOW__API_AUTH__JWT_SECRET");
+DEFINE_int32(jwt_leeway, 10, "[api_auth] jwt_leeway seconds");
+DEFINE_string(jwt_issuer, "", "[api_auth] jwt_issuer (empty: not checked)");
+DEFINE_string(airflow_version, "3.1.0", "Airflow version the double claims to run");
+DEFINE_string(edge_provider_version, "5.0.0", "edge3 provider version the double claims to run");
+DEFINE_string(base_log_folder, "", "also append pushed logs below this folder");
+DEFINE_string(claimed_job_state, "restarting", "state a fetched job gets (restarting or running)");
+DEFINE_double(fail_fraction, 0, "fraction of requests answered 503");
+DEFINE_int32(delay_ms, 0, "delay added to every request");
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage("Airflow edge API double on the edge3 tables (tests and demo only)");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  edgectl::airflow_double::AirflowApiDoubleOptions options;
+  options.port = FLAGS_port;
+  options.dsn = FLAGS_dsn;
+  options.jwt_secret = FLAGS_jwt_secret;
+  if (options.jwt_secret.empty()) {
+    if (const char* env = std::getenv("AIRFLOW__API_AUTH__JWT_SECRET")) options.jwt_secret = env;
+  }
+  options.jwt_leeway = FLAGS_jwt_leeway;
+  if (!FLAGS_jwt_issuer.empty()) options.jwt_issuer = FLAGS_jwt_issuer;
+  options.airflow_version = FLAGS_airflow_version;
+  options.edge_provider_version = FLAGS_edge_provider_version;
+  if (!FLAGS_base_log_folder.empty()) options.base_log_folder = FLAGS_base_log_folder;
+  options.claimed_job_state = FLAGS_claimed_job_state;
+  // Blocked before any thread starts, so every thread inherits the mask and sigwait gets them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  edgectl::airflow_double::AirflowApiDouble double_server(options);
+  absl::StatusOr<int> port = double_server.Start();
+  if (!port.ok()) {
+    std::cerr << "airflow_double: " << port.status().message() << "\n";
+    return 1;
+  }
+  double_server.SetFaults(FLAGS_fail_fraction, absl::Milliseconds(FLAGS_delay_ms));
+  std::cout << "listening on 127.0.0.1:" << *port << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  double_server.Stop();
+  return 0;
+}
