@@ -47,7 +47,6 @@ CLI::App* AddOneWorkerCommand(CLI::App& app, const std::string& name, const std:
                               OneWorkerOptions* options) {
   CLI::App* command = app.add_subcommand(name, help);
   command->add_option("-H,--edge-hostname", options->hostname, kHostnameHelp)->required();
-  admin::AddCentralFlags(command, &options->central);
   return command;
 }
 
@@ -55,6 +54,7 @@ CLI::App* AddOneWorkerCommand(CLI::App& app, const std::string& name, const std:
 void OnRun(CLI::App* command, cli::CliContext& context, std::shared_ptr<OneWorkerOptions> options,
            std::function<absl::Status(WorkerAdmin&, const OneWorkerOptions&)> action,
            std::function<std::string(const OneWorkerOptions&)> done) {
+  admin::AddCentralFlags(command, &options->central);
   command->callback([&context, options, action, done] {
     context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) {
       WorkerAdmin admin(conn);
@@ -79,13 +79,13 @@ void AddListWorkers(CLI::App& app, cli::CliContext& context) {
   command
       ->add_option("-o,--output", options->output,
                    "Output format. Allowed values: json, yaml, plain, table (default: table)")
-      ->type_name("(table, json, yaml, plain)")
-      ->check(CLI::IsMember({"table", "json", "yaml", "plain"}));
+      ->check(CLI::IsMember({"table", "json", "yaml", "plain"}).description(""))
+      ->type_name("(table, json, yaml, plain)");
   std::vector<std::string> all_states(states::kAllWorkerStates.begin(),
                                       states::kAllWorkerStates.end());
   command->add_option("-s,--state", options->states, "State of the edge worker")
-      ->type_name("STATE")
-      ->check(CLI::IsMember(all_states));
+      ->check(CLI::IsMember(all_states).description(""))
+      ->type_name("STATE");
   command->add_option("--worker-name-pattern,--name-pattern", options->name_pattern,
                       "Only workers whose name matches this glob pattern (* any characters, ? one "
                       "character)");
@@ -156,6 +156,7 @@ void AddRemoveAndShutdownCommands(CLI::App& app, cli::CliContext& context) {
   auto shutdown = std::make_shared<OneWorkerOptions>();
   command = AddOneWorkerCommand(app, "shutdown-remote-edge-worker",
                                 "Initiate the shutdown of the remote edge worker.", shutdown.get());
+  admin::AddCentralFlags(command, &shutdown->central);
   command->callback([&context, shutdown] {
     context.exit_code = RunCentral(shutdown->central, [&](pqxx::connection& conn) -> absl::Status {
       absl::StatusOr<admin::AdminDecision> decision =

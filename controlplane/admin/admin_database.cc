@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectToAirflowDatabase(const
     return std::make_unique<pqxx::connection>(with_timeout.libpq_dsn());
   } catch (const std::exception& e) {
     std::string reason(absl::StripTrailingAsciiWhitespace(e.what()));
+    reason = absl::StrReplaceAll(reason, {{"\n\t", " "}, {"\n", " "}});
     if (!url.password.empty()) {
       reason = absl::StrReplaceAll(reason, {{url.password, "***"}});
     }

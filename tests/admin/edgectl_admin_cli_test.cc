@@ -1,0 +1,402 @@
+// The real //cli:edgectl binary, run as a subprocess against the PostgreSQL fixture: help texts,
+// exit codes and messages of the central admin commands, output formats through the binary,
+// confirmation of shutdown-all-workers on a terminal (a pty) and off one, password hygiene,
+// `db init` / `db check`.
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/database_url.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/admin/seed_workers.h"
+#include "tests/e2e/child_process.h"
+#include "tests/fixtures/edge_database.h"
+#include "tests/fixtures/postgres_server.h"
+
+namespace edgectl::admin {
+namespace {
+
+using testing::InsertWorker;
+using testing::ReadColumn;
+using testing::SeedWorker;
+using testing::WorkerExists;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr char kPassword[] = "Pw@Secret-9";
+constexpr char kPasswordEncoded[] = "Pw%40Secret-9";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string TempDir() {
+  const char* base = std::getenv("TEST_TMPDIR");
+  std::string templ = absl::StrCat(base != nullptr ? base : "/tmp", "/edgectl-cli-XXXXXX");
+  char* made = mkdtemp(templ.data());
+  return made != nullptr ? std::string(made) : "/tmp";
+}
+
+class EdgectlAdminCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dsn_ = edgectl::testing::CreateEdgeDatabase("cli");
+    ASSERT_FALSE(dsn_.empty());
+    conn_ = std::make_unique<pqxx::connection>(dsn_);
+    url_ = SqlAlchemyUrl(dsn_);
+    home_ = TempDir();
+  }
+
+  // The fixture's DSN as Airflow would configure it, with a password the trust-auth test server
+  // ignores (so it can be checked that edgectl never prints it).
+  static std::string SqlAlchemyUrl(const std::string& dsn) {
+    absl::StatusOr<DatabaseUrl> parsed = ParseDatabaseUrl(dsn);
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    return absl::StrCat("postgresql+psycopg2://", parsed->user, ":", kPasswordEncoded, "@",
+                        parsed->host, ":", parsed->port, "/", parsed->dbname);
+  }
+
+  RunResult Run(const std::vector<std::string>& args,
+                std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {e2e::Runfile("cli/edgectl")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    env.emplace("AIRFLOW_HOME", home_);
+    env.emplace("AIRFLOW_CONFIG", home_ + "/airflow.cfg");
+    env.emplace("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", url_);
+    RunResult result;
+    auto child = e2e::ChildProcess::Start(argv, env, home_);
+    EXPECT_TRUE(child.ok()) << child.status();
+    if (!child.ok()) return result;
+    absl::StatusOr<int> code = (*child)->WaitForExit(absl::Seconds(60));
+    EXPECT_TRUE(code.ok()) << code.status();
+    result.exit_code = code.ok() ? *code : -1;
+    result.out = (*child)->Stdout();
+    result.err = (*child)->Stderr();
+    return result;
+  }
+
+  std::optional<std::string> Column(const std::string& name, const std::string& column) {
+    return ReadColumn(*conn_, name, column);
+  }
+
+  std::string dsn_;
+  std::string url_;
+  std::string home_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+const std::vector<std::string> kAdminCommands = {
+    "list-workers",
+    "remote-edge-worker-request-maintenance",
+    "remote-edge-worker-exit-maintenance",
+    "remote-edge-worker-update-maintenance-comment",
+    "remove-remote-edge-worker",
+    "shutdown-remote-edge-worker",
+    "add-worker-queues",
+    "remove-worker-queues",
+    "set-worker-concurrency",
+    "shutdown-all-workers",
+    "db"};
+
+TEST_F(EdgectlAdminCliTest, HelpListsEveryCommandAndFlag) {
+  RunResult top = Run({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const std::string& command : kAdminCommands) EXPECT_THAT(top.out, HasSubstr(command));
+  EXPECT_THAT(top.out, HasSubstr("Query the db to list all registered edge workers."));
+  EXPECT_THAT(top.out, HasSubstr("Request graceful shutdown of all edge workers."));
+
+  const std::map<std::string, std::vector<std::string>> flags = {
+      {"list-workers",
+       {"-o,--output", "-s,--state", "--worker-name-pattern,--name-pattern", "-q,--queues",
+        "--sql-alchemy-conn", "-v,--verbose"}},
+      {"remote-edge-worker-request-maintenance", {"-H,--edge-hostname", "-c,--comments"}},
+      {"remote-edge-worker-exit-maintenance", {"-H,--edge-hostname"}},
+      {"remote-edge-worker-update-maintenance-comment", {"-H,--edge-hostname", "-c,--comments"}},
+      {"remove-remote-edge-worker", {"-H,--edge-hostname"}},
+      {"shutdown-remote-edge-worker", {"-H,--edge-hostname"}},
+      {"add-worker-queues", {"-H,--edge-hostname", "-q,--queues"}},
+      {"remove-worker-queues", {"-H,--edge-hostname", "-q,--queues"}},
+      {"set-worker-concurrency", {"-H,--edge-hostname", "-c,--concurrency"}},
+      {"shutdown-all-workers", {"-y,--yes", "--sql-alchemy-conn"}},
+  };
+  for (const auto& [command, expected] : flags) {
+    RunResult help = Run({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    for (const std::string& flag : expected) EXPECT_THAT(help.out, HasSubstr(flag)) << command;
+  }
+  RunResult db_help = Run({"db", "--help"});
+  EXPECT_THAT(db_help.out, HasSubstr("init"));
+  EXPECT_THAT(db_help.out, HasSubstr("check"));
+}
+
+TEST_F(EdgectlAdminCliTest, ListWorkersPrintsEveryFormat) {
+  const std::string comment = "it's \"odd\"; 100% _x_\nline 2 \xe6\x97\xa5";
+  InsertWorker(*conn_, {.name = "a%b;'\"", .state = "maintenance mode",
+                        .queues_text = "['default', \"it's\"]", .comment = comment,
+                        .jobs_active = 2});
+  InsertWorker(*conn_, {.name = "b_worker", .state = "idle", .sysinfo = std::nullopt});
+
+  RunResult json = Run({"list-workers", "-o", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  ASSERT_EQ(parsed.size(), 2u);
+  EXPECT_EQ(parsed[0]["worker_name"], "a%b;'\"");
+  EXPECT_EQ(parsed[0]["state"], "maintenance mode");
+  EXPECT_EQ(parsed[0]["queues"], nlohmann::json({"default", "it's"}));
+  EXPECT_EQ(parsed[0]["jobs_active"], "2");
+  EXPECT_EQ(parsed[0]["concurrency"], "8");
+  EXPECT_EQ(parsed[0]["free_concurrency"], "6");
+  EXPECT_EQ(parsed[0]["maintenance_comment"], comment);
+  EXPECT_TRUE(parsed[1]["queues"].is_null());
+  EXPECT_TRUE(parsed[1]["concurrency"].is_null());
+  std::vector<std::string> keys;
+  for (const auto& item : parsed[0].items()) keys.push_back(item.key());
+  EXPECT_EQ(keys.size(), 7u);
+
+  RunResult yaml = Run({"list-workers", "--output", "yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  YAML::Node node = YAML::Load(yaml.out);
+  ASSERT_EQ(node.size(), 2u);
+  EXPECT_EQ(node[0]["maintenance_comment"].as<std::string>(), comment);
+  EXPECT_EQ(node[0]["worker_name"].as<std::string>(), "a%b;'\"");
+  EXPECT_EQ(node[1]["jobs_active"].as<std::string>(), "0");
+
+  RunResult table = Run({"list-workers"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::vector<std::string> lines = absl::StrSplit(table.out, '\n');
+  EXPECT_THAT(lines[0], StartsWith("worker_name | state            | queues"));
+  EXPECT_THAT(lines[1], StartsWith("============+=================="));
+  EXPECT_THAT(table.out, HasSubstr("default,it's"));
+
+  RunResult plain = Run({"list-workers", "-o", "plain"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_THAT(plain.out, StartsWith("worker_name    state"));
+  EXPECT_THAT(plain.out, HasSubstr("['default', \"it's\"]"));
+
+  RunResult filtered = Run({"list-workers", "-o", "json", "--name-pattern", "a%*"});
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  EXPECT_EQ(nlohmann::json::parse(filtered.out).size(), 1u);
+  RunResult by_state =
+      Run({"list-workers", "-o", "json", "-s", "idle", "maintenance mode", "-q", "nothing"});
+  ASSERT_EQ(by_state.exit_code, 0) << by_state.err;
+  nlohmann::json states = nlohmann::json::parse(by_state.out);
+  ASSERT_EQ(states.size(), 1u) << "only b_worker serves all queues";
+  EXPECT_EQ(states[0]["worker_name"], "b_worker");
+
+  RunResult bad_state = Run({"list-workers", "-s", "sleeping"});
+  EXPECT_NE(bad_state.exit_code, 0);
+  EXPECT_THAT(bad_state.err, HasSubstr("sleeping"));
+}
+
+TEST_F(EdgectlAdminCliTest, CommandsChangeRowsOrExitNonZeroWithAReason) {
+  InsertWorker(*conn_, {.name = "busy", .state = "running", .queues_text = "['default']"});
+  InsertWorker(*conn_, {.name = "gone", .state = "offline"});
+
+  RunResult request =
+      Run({"remote-edge-worker-request-maintenance", "-H", "busy", "-c", "kernel; update"});
+  EXPECT_EQ(request.exit_code, 0) << request.err;
+  EXPECT_THAT(request.out, HasSubstr("Edge Worker host busy has been put on maintenance by "));
+  EXPECT_EQ(Column("busy", "state"), "maintenance request");
+  EXPECT_EQ(Column("busy", "maintenance_comment"), "kernel; update");
+
+  RunResult comment = Run({"remote-edge-worker-update-maintenance-comment", "--edge-hostname",
+                           "busy", "--comments", "still busy"});
+  EXPECT_EQ(comment.exit_code, 0) << comment.err;
+  EXPECT_EQ(Column("busy", "maintenance_comment"), "still busy");
+
+  RunResult exit = Run({"remote-edge-worker-exit-maintenance", "-H", "busy"});
+  EXPECT_EQ(exit.exit_code, 0) << exit.err;
+  EXPECT_EQ(Column("busy", "state"), "maintenance exit");
+
+  RunResult offline = Run({"remote-edge-worker-request-maintenance", "-H", "gone", "-c", "x"});
+  EXPECT_EQ(offline.exit_code, 1);
+  EXPECT_THAT(offline.err, HasSubstr("Error: Cannot request maintenance of edge worker gone as "
+                                     "it is in offline state!"));
+  EXPECT_THAT(offline.err, HasSubstr("Allowed in states: starting, running, idle"));
+  EXPECT_EQ(Column("gone", "state"), "offline");
+
+  RunResult unknown = Run({"shutdown-remote-edge-worker", "-H", "ghost"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("Error: Edge Worker ghost is unknown!"));
+
+  RunResult add = Run({"add-worker-queues", "-H", "busy", "-q", "gpu,default"});
+  EXPECT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_EQ(Column("busy", "queues"), "['default', 'gpu']");
+  RunResult too_long = Run({"add-worker-queues", "-H", "busy", "-q", std::string(257, 'q')});
+  EXPECT_EQ(too_long.exit_code, 1);
+  EXPECT_THAT(too_long.err, HasSubstr("at most 256 characters"));
+  RunResult remove = Run({"remove-worker-queues", "-H", "busy", "-q", "default,gpu"});
+  EXPECT_EQ(remove.exit_code, 0) << remove.err;
+  EXPECT_EQ(Column("busy", "queues"), std::nullopt);
+
+  RunResult zero = Run({"set-worker-concurrency", "-H", "busy", "-c", "0"});
+  EXPECT_EQ(zero.exit_code, 1);
+  EXPECT_THAT(zero.err, HasSubstr("positive"));
+  RunResult not_a_number = Run({"set-worker-concurrency", "-H", "busy", "-c", "many"});
+  EXPECT_NE(not_a_number.exit_code, 0);
+  RunResult five = Run({"set-worker-concurrency", "-H", "busy", "--concurrency", "5"});
+  EXPECT_EQ(five.exit_code, 0) << five.err;
+  EXPECT_EQ(Column("busy", "concurrency"), "5");
+
+  RunResult missing_flag = Run({"remove-remote-edge-worker"});
+  EXPECT_NE(missing_flag.exit_code, 0);
+  EXPECT_THAT(missing_flag.err, HasSubstr("--edge-hostname"));
+
+  RunResult shut_offline = Run({"shutdown-remote-edge-worker", "-H", "gone"});
+  EXPECT_EQ(shut_offline.exit_code, 0) << shut_offline.err;
+  EXPECT_EQ(Column("gone", "state"), "offline");
+  RunResult refuse_remove = Run({"remove-remote-edge-worker", "-H", "busy"});
+  EXPECT_EQ(refuse_remove.exit_code, 1);
+  EXPECT_THAT(refuse_remove.err,
+              HasSubstr("Cannot remove edge worker busy as it is in maintenance exit state!"));
+  RunResult removed = Run({"remove-remote-edge-worker", "-H", "gone"});
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_FALSE(WorkerExists(*conn_, "gone"));
+}
+
+TEST_F(EdgectlAdminCliTest, ShutdownAllWorkersNeedsYesWhenStdinIsNotATerminal) {
+  InsertWorker(*conn_, {.name = "w1", .state = "idle"});
+  InsertWorker(*conn_, {.name = "w2", .state = "unknown"});
+  RunResult refused = Run({"shutdown-all-workers"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("--yes"));
+  EXPECT_EQ(Column("w1", "state"), "idle");
+
+  RunResult confirmed = Run({"shutdown-all-workers", "-y"});
+  EXPECT_EQ(confirmed.exit_code, 0) << confirmed.err;
+  EXPECT_THAT(confirmed.out, HasSubstr("Requested shutdown of Edge Worker host w1"));
+  EXPECT_THAT(confirmed.out, HasSubstr("Requested shutdown of 1 edge workers by "));
+  EXPECT_EQ(Column("w1", "state"), "shutdown request");
+  EXPECT_EQ(Column("w2", "state"), "unknown");
+}
+
+// Runs edgectl on a pseudo-terminal, answers the prompt with `answer`; returns exit code and
+// everything the terminal showed.
+RunResult RunOnTerminal(const std::vector<std::string>& args, const std::string& url,
+                        const std::string& answer) {
+  RunResult result;
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    setenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", url.c_str(), 1);
+    std::string binary = e2e::Runfile("cli/edgectl");
+    std::vector<char*> argv = {binary.data()};
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  if (pid < 0) return result;
+  bool answered = false;
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    pollfd pfd{master, POLLIN, 0};
+    if (poll(&pfd, 1, 100) <= 0) continue;
+    char buffer[512];
+    ssize_t n = read(master, buffer, sizeof(buffer));
+    if (n <= 0) break;  // EIO once the child has exited
+    result.out.append(buffer, n);
+    if (!answered && result.out.find("(y/n)") != std::string::npos) {
+      std::string line = answer + "\n";
+      if (write(master, line.data(), line.size()) < 0) break;
+      answered = true;
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(master);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TEST_F(EdgectlAdminCliTest, ShutdownAllWorkersAsksOnATerminal) {
+  InsertWorker(*conn_, {.name = "w1", .state = "running"});
+  RunResult declined = RunOnTerminal({"shutdown-all-workers"}, url_, "n");
+  EXPECT_THAT(declined.out, HasSubstr("This will shutdown all active edge workers, this cannot "
+                                      "be undone! Proceed? (y/n)"));
+  EXPECT_THAT(declined.out, HasSubstr("Cancelled"));
+  EXPECT_EQ(declined.exit_code, 1);
+  EXPECT_EQ(Column("w1", "state"), "running");
+
+  RunResult accepted = RunOnTerminal({"shutdown-all-workers"}, url_, "y");
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.out;
+  EXPECT_EQ(Column("w1", "state"), "shutdown request");
+}
+
+TEST_F(EdgectlAdminCliTest, PasswordIsNeverPrinted) {
+  InsertWorker(*conn_, {.name = "w1"});
+  RunResult verbose = Run({"list-workers", "-v", "--sql-alchemy-conn", url_});
+  EXPECT_EQ(verbose.exit_code, 0) << verbose.err;
+  EXPECT_THAT(verbose.err, HasSubstr("Using the Airflow metadata database at host "));
+  EXPECT_THAT(verbose.out + verbose.err, Not(HasSubstr(kPassword)));
+  EXPECT_THAT(verbose.out + verbose.err, Not(HasSubstr(kPasswordEncoded)));
+
+  // Nothing listens on port 1.
+  const std::string unreachable =
+      absl::StrCat("postgresql://airflow:", kPasswordEncoded, "@127.0.0.1:1/airflow");
+  RunResult failed = Run({"remote-edge-worker-exit-maintenance", "-H", "w1", "-v",
+                          "--sql-alchemy-conn", unreachable});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_THAT(failed.err, HasSubstr("host 127.0.0.1 port 1"));
+  EXPECT_THAT(failed.out + failed.err, Not(HasSubstr(kPassword)));
+  EXPECT_THAT(failed.out + failed.err, Not(HasSubstr(kPasswordEncoded)));
+
+  RunResult unset = Run({"list-workers"}, {{"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""}});
+  EXPECT_EQ(unset.exit_code, 1);
+  EXPECT_THAT(unset.err, HasSubstr("Error: The database connection is not set."));
+}
+
+TEST_F(EdgectlAdminCliTest, MissingTablesPointToDbInitAndDbCheckReportsDrift) {
+  absl::StatusOr<std::string> empty =
+      edgectl::testing::SharedPostgres().CreateDatabase("cli_empty");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  const std::string empty_url = SqlAlchemyUrl(*empty);
+  RunResult missing = Run({"list-workers", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("edgectl db init"));
+  RunResult check_empty = Run({"db", "check", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(check_empty.exit_code, 1);
+  EXPECT_THAT(check_empty.out, HasSubstr("edge_worker"));
+
+  RunResult init = Run({"db", "init", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(init.exit_code, 0) << init.err;
+  RunResult check = Run({"db", "check", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  RunResult listed = Run({"list-workers", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out, "No data found\n");
+
+  {
+    pqxx::connection conn(*empty);
+    pqxx::work tx(conn);
+    tx.exec0("ALTER TABLE edge_worker DROP COLUMN concurrency");
+    tx.commit();
+  }
+  RunResult drift = Run({"db", "check", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(drift.exit_code, 1);
+  EXPECT_THAT(drift.out, HasSubstr("edge_worker.concurrency"));
+  EXPECT_THAT(drift.err, HasSubstr("edgectl db init"));
+}
+
+}  // namespace
+}  // namespace edgectl::admin
