@@ -51,12 +51,12 @@ absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& sp
       {"dag_rel_path", spec.dag_id + ".py"},
       {"bundle_info",
        {{"name", "dags-folder"},
-        {"version", spec.standin_behaviour.empty() ? nlohmann::json(nullptr)
-                                                   : nlohmann::json(spec.standin_behaviour)}}},
+        {"version", nullptr}}},
       {"log_path", job.log_path},
       {"sentry_integration", ""},
       {"type", "ExecuteTask"},
   };
+  if (!spec.standin.is_null()) workload["standin"] = spec.standin;
   job.command = workload.dump();
   absl::Status st = db::RunPg("enqueue job", [&] {
     pqxx::connection conn(dsn);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace edgectl::e2e {
 
@@ -23,10 +24,10 @@ struct TaskSpec {
   std::string queue = "default";
   int pool_slots = 1;
   int priority_weight = 1;
-  // Knobs of the stand-in Task SDK entry point (tests/task_sdk_standin), carried in the
-  // workload's bundle_info.version so they travel with the job: lines to log, seconds to run,
-  // exit code. Real workloads carry a bundle version string there.
-  std::string standin_behaviour;
+  // Knobs of the stand-in Task SDK entry point (tests/task_sdk_standin/README.md): lines,
+  // sleep, exit_code, stderr, raw_log, ... Added to the workload as a "standin" object only when
+  // set; Airflow's real workloads never carry it.
+  nlohmann::json standin = nullptr;
 };
 
 struct QueuedJob {

@@ -1,0 +1,158 @@
+#include "tests/e2e/edge_stack.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "controlplane/db/pg_status.h"
+
+namespace edgectl::e2e {
+namespace {
+
+absl::StatusOr<int> FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return absl::InternalError("cannot find a free port on 127.0.0.1");
+  }
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+// The number after `prefix` in `text` ("listening on 127.0.0.1:" -> port).
+int NumberAfter(const std::string& text, const std::string& prefix) {
+  size_t pos = text.find(prefix);
+  if (pos == std::string::npos) return 0;
+  pos += prefix.size();
+  size_t end = text.find_first_not_of("0123456789", pos);
+  int value = 0;
+  (void)absl::SimpleAtoi(text.substr(pos, end - pos), &value);
+  return value;
+}
+
+}  // namespace
+
+std::string QueryValue(const std::string& dsn, const std::string& sql) {
+  absl::StatusOr<std::string> value = db::RunPg("query", [&]() -> std::string {
+    pqxx::connection conn(dsn);
+    pqxx::read_transaction tx(conn);
+    pqxx::result r = tx.exec(sql);
+    if (r.empty() || r[0][0].is_null()) return "";
+    return r[0][0].as<std::string>();
+  });
+  return value.ok() ? *value : "error: " + std::string(value.status().message());
+}
+
+absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptions& in) {
+  EdgeStackOptions options = in;
+  if (options.edgectl_binary.empty()) options.edgectl_binary = Runfile("cli/edgectl");
+  if (options.double_binary.empty()) {
+    options.double_binary = Runfile("tests/airflow_double/airflow_double_main");
+  }
+  if (options.standin_dir.empty()) options.standin_dir = Runfile("tests/task_sdk_standin");
+  std::unique_ptr<EdgeStack> stack(new EdgeStack(options));
+  mkdir((options.work_dir + "/logs").c_str(), 0755);
+
+  auto airflow_double = ChildProcess::Start(
+      {options.double_binary, "--port=0", "--dsn=" + options.dsn,
+       "--jwt_secret=" + options.jwt_secret, "--airflow_version=" + options.airflow_version,
+       "--edge_provider_version=" + options.edge_provider_version},
+      {}, options.work_dir);
+  if (!airflow_double.ok()) return airflow_double.status();
+  stack->double_ = std::move(*airflow_double);
+  auto out = stack->double_->WaitForOutput("listening on 127.0.0.1:", absl::Seconds(30));
+  if (!out.ok()) return out.status();
+  stack->double_port_ = NumberAfter(*out, "listening on 127.0.0.1:");
+
+  absl::StatusOr<int> port = FreePort();
+  if (!port.ok()) return port.status();
+  stack->controlplane_port_ = *port;
+  absl::Status started = stack->StartControlPlane();
+  if (!started.ok()) return started;
+  return stack;
+}
+
+std::string EdgeStack::controlplane_address() const {
+  return absl::StrCat("127.0.0.1:", controlplane_port_);
+}
+
+std::string EdgeStack::api_url() const {
+  return absl::StrCat("http://127.0.0.1:", double_port_, "/edge_worker/v1/rpcapi");
+}
+
+absl::Status EdgeStack::StartControlPlane() {
+  const std::string secret_file = options_.work_dir + "/jwt_secret";
+  {
+    std::ofstream out(secret_file);
+    out << options_.jwt_secret;
+  }
+  chmod(secret_file.c_str(), 0600);
+  auto process = ChildProcess::Start(
+      {options_.edgectl_binary, "controlplane", "--listen-address=" + controlplane_address(),
+       "--metrics-address=127.0.0.1:0", "--api-url=" + api_url(),
+       "--jwt-secret-file=" + secret_file, "--sql-alchemy-conn=" + options_.dsn,
+       absl::StrCat("--heartbeat-interval=", options_.heartbeat_interval_sec)},
+      {{"AIRFLOW_HOME", options_.work_dir + "/home-controlplane"}}, options_.work_dir);
+  if (!process.ok()) return process.status();
+  controlplane_ = std::move(*process);
+  return controlplane_->WaitForOutput("controlplane listening on", absl::Seconds(30)).status();
+}
+
+absl::Status EdgeStack::KillControlPlane() {
+  controlplane_.reset();  // SIGKILL to its process group, then reaped
+  return absl::OkStatus();
+}
+
+std::map<std::string, std::string> EdgeStack::WorkerEnv(const std::string& worker) const {
+  return {
+      {"AIRFLOW_HOME", airflow_home(worker)},
+      {"PYTHONPATH", options_.standin_dir},
+      {"AIRFLOW__LOGGING__BASE_LOG_FOLDER", base_log_folder()},
+      {"AIRFLOW__EDGE__API_URL", api_url()},
+      {"EDGECTL_STANDIN_AIRFLOW_VERSION", options_.airflow_version},
+      {"EDGECTL_STANDIN_EDGE_VERSION", options_.edge_provider_version},
+  };
+}
+
+absl::StatusOr<std::unique_ptr<ChildProcess>> EdgeStack::StartWorker(
+    const std::string& name, const std::vector<std::string>& extra_args,
+    const std::map<std::string, std::string>& extra_env) {
+  mkdir(airflow_home(name).c_str(), 0755);
+  std::vector<std::string> argv = {options_.edgectl_binary, "worker", "-H", name,
+                                   "--controlplane-address=" + controlplane_address()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  std::map<std::string, std::string> env = WorkerEnv(name);
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  auto process = ChildProcess::Start(argv, env, options_.work_dir);
+  if (!process.ok()) return process;
+  const std::string query =
+      "SELECT state FROM edge_worker WHERE worker_name = '" + name +
+      "' AND state NOT IN ('offline', 'unknown', 'offline maintenance')";
+  ChildProcess* worker = process->get();
+  bool registered = Eventually(
+      [&] {
+        std::string state = QueryValue(options_.dsn, query);
+        return (!state.empty() && state.rfind("error", 0) != 0) || !worker->Running();
+      },
+      absl::Seconds(30));
+  if (!registered || !worker->Running()) {
+    return absl::UnavailableError(absl::StrCat("worker ", name, " did not register; output:\n",
+                                               worker->Stdout(), worker->Stderr()));
+  }
+  return process;
+}
+
+}  // namespace edgectl::e2e
