@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "common/edge_states.h"
 #include "controlplane/admin/central_command.h"
+#include "controlplane/admin/health_command.h"
 #include "controlplane/admin/listing_output.h"
 #include "controlplane/admin/python_list_repr.h"
 #include "controlplane/admin/worker_admin.h"
@@ -319,6 +320,7 @@ void AddAdminCommands(CLI::App& app, cli::CliContext& context) {
   AddQueueAndConcurrencyCommands(app, context);
   AddShutdownAll(app, context);
   AddDbCommands(app, context);
+  admin::AddHealthCommand(app, context);
 }
 
 }  // namespace edgectl::controlplane
