@@ -17,7 +17,15 @@ namespace {
 
 namespace st = ::edgectl::states;
 
-constexpr size_t kQueuesColumnWidth = 256;  // edge_worker.queues VARCHAR(256)
+constexpr size_t kQueuesColumnWidth = 256;   // edge_worker.queues VARCHAR(256)
+constexpr size_t kCommentColumnWidth = 1024;  // edge_worker.maintenance_comment VARCHAR(1024)
+
+absl::Status ValidateComment(const std::string& comment) {
+  if (CodePointCount(comment) <= kCommentColumnWidth) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "maintenance comment is ", CodePointCount(comment),
+      " characters long; edge_worker.maintenance_comment holds at most ", kCommentColumnWidth));
+}
 
 absl::Status UnknownWorker(const std::string& name) {
   return absl::NotFoundError(absl::StrCat("Edge Worker ", name, " is unknown!"));
@@ -177,6 +185,7 @@ absl::StatusOr<AdminDecision> WorkerAdmin::WithLockedWorker(AdminAction action,
 }
 
 absl::Status WorkerAdmin::RequestMaintenance(const std::string& name, const std::string& comment) {
+  if (absl::Status valid = ValidateComment(comment); !valid.ok()) return valid;
   return WithLockedWorker(AdminAction::kRequestMaintenance, name,
                           [&](pqxx::work& tx, const LockedWorker&, const AdminDecision& d) {
                             tx.exec_params0(
@@ -202,6 +211,7 @@ absl::Status WorkerAdmin::ExitMaintenance(const std::string& name) {
 
 absl::Status WorkerAdmin::UpdateMaintenanceComment(const std::string& name,
                                                    const std::string& comment) {
+  if (absl::Status valid = ValidateComment(comment); !valid.ok()) return valid;
   return WithLockedWorker(AdminAction::kUpdateMaintenanceComment, name,
                           [&](pqxx::work& tx, const LockedWorker&, const AdminDecision&) {
                             tx.exec_params0(

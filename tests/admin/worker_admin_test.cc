@@ -244,6 +244,20 @@ TEST_F(WorkerAdminTest, QueueLimitsAreCheckedBeforeAnythingChanges) {
   EXPECT_EQ(Column("w1", "queues"), "['default']");
 }
 
+TEST_F(WorkerAdminTest, OverlongCommentIsRefusedBeforeAnythingChanges) {
+  InsertWorker(*conn_, {.name = "w1", .state = "maintenance mode", .comment = "kept"});
+  // 1025 characters (code points, as VARCHAR counts them; each is two bytes here).
+  std::string long_comment;
+  for (int i = 0; i < 1025; ++i) long_comment += "\xc3\xa9";
+  for (const absl::Status& status : {admin_->UpdateMaintenanceComment("w1", long_comment),
+                                     admin_->RequestMaintenance("w1", long_comment)}) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("at most 1024"));
+  }
+  EXPECT_EQ(Column("w1", "maintenance_comment"), "kept");
+  EXPECT_TRUE(admin_->UpdateMaintenanceComment("w1", long_comment.substr(2)).ok());
+}
+
 TEST_F(WorkerAdminTest, ConcurrencyMustBePositive) {
   InsertWorker(*conn_, {.name = "w1", .concurrency = 4});
   for (int bad : {0, -1}) {
