@@ -9,7 +9,6 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "controlplane/db/pg_status.h"
 
@@ -30,17 +29,6 @@ absl::StatusOr<int> FreePort() {
   int port = ntohs(addr.sin_port);
   close(fd);
   return port;
-}
-
-// The number after `prefix` in `text` ("listening on 127.0.0.1:" -> port).
-int NumberAfter(const std::string& text, const std::string& prefix) {
-  size_t pos = text.find(prefix);
-  if (pos == std::string::npos) return 0;
-  pos += prefix.size();
-  size_t end = text.find_first_not_of("0123456789", pos);
-  int value = 0;
-  (void)absl::SimpleAtoi(text.substr(pos, end - pos), &value);
-  return value;
 }
 
 }  // namespace
@@ -66,16 +54,12 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
   std::unique_ptr<EdgeStack> stack(new EdgeStack(options));
   mkdir((options.work_dir + "/logs").c_str(), 0755);
 
-  auto airflow_double = ChildProcess::Start(
-      {options.double_binary, "--port=0", "--dsn=" + options.dsn,
-       "--jwt_secret=" + options.jwt_secret, "--airflow_version=" + options.airflow_version,
-       "--edge_provider_version=" + options.edge_provider_version},
-      {}, options.work_dir);
-  if (!airflow_double.ok()) return airflow_double.status();
-  stack->double_ = std::move(*airflow_double);
-  auto out = stack->double_->WaitForOutput("listening on 127.0.0.1:", absl::Seconds(30));
-  if (!out.ok()) return out.status();
-  stack->double_port_ = NumberAfter(*out, "listening on 127.0.0.1:");
+  absl::StatusOr<int> double_port = FreePort();
+  if (!double_port.ok()) return double_port.status();
+  stack->double_port_ = *double_port;
+  absl::Status double_started =
+      stack->StartAirflowDouble(options.airflow_version, options.edge_provider_version);
+  if (!double_started.ok()) return double_started;
 
   absl::StatusOr<int> port = FreePort();
   if (!port.ok()) return port.status();
@@ -83,6 +67,24 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
   absl::Status started = stack->StartControlPlane();
   if (!started.ok()) return started;
   return stack;
+}
+
+absl::Status EdgeStack::StartAirflowDouble(const std::string& airflow_version,
+                                           const std::string& edge_provider_version) {
+  auto process = ChildProcess::Start(
+      {options_.double_binary, absl::StrCat("--port=", double_port_), "--dsn=" + options_.dsn,
+       "--jwt_secret=" + options_.jwt_secret, "--airflow_version=" + airflow_version,
+       "--edge_provider_version=" + edge_provider_version},
+      {}, options_.work_dir);
+  if (!process.ok()) return process.status();
+  double_ = std::move(*process);
+  return double_->WaitForOutput("listening on 127.0.0.1:", absl::Seconds(30)).status();
+}
+
+absl::Status EdgeStack::RestartAirflowDouble(const std::string& airflow_version,
+                                             const std::string& edge_provider_version) {
+  double_.reset();
+  return StartAirflowDouble(airflow_version, edge_provider_version);
 }
 
 std::string EdgeStack::controlplane_address() const {

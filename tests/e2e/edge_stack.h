@@ -42,6 +42,10 @@ class EdgeStack {
       const std::string& name, const std::vector<std::string>& extra_args = {},
       const std::map<std::string, std::string>& extra_env = {});
 
+  // Replaces the Airflow API double by one claiming other versions, on the same port.
+  absl::Status RestartAirflowDouble(const std::string& airflow_version,
+                                    const std::string& edge_provider_version);
+
   // Kills the sidecar (SIGKILL) and starts a new one on the same port.
   absl::Status KillControlPlane();
   absl::Status StartControlPlane();
@@ -61,6 +65,8 @@ class EdgeStack {
 
  private:
   explicit EdgeStack(EdgeStackOptions options) : options_(std::move(options)) {}
+  absl::Status StartAirflowDouble(const std::string& airflow_version,
+                                  const std::string& edge_provider_version);
   EdgeStackOptions options_;
   int double_port_ = 0;
   int controlplane_port_ = 0;
