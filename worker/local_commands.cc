@@ -32,18 +32,29 @@ std::string CurrentUser() {
   return user != nullptr ? user : "unknown";
 }
 
-bool FreshSince(const std::string& path, absl::Time since) {
+std::optional<absl::Time> ModificationTime(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return false;
-  return absl::TimeFromTimespec(st.st_mtim) >= since;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return absl::TimeFromTimespec(st.st_mtim);
+}
+
+// edge3 accepts any status file written in the last second; a file written by an earlier command
+// within that second must not count as the answer to this signal, so it must also be newer than
+// before the signal.
+bool FreshSince(const std::string& path, absl::Time since, std::optional<absl::Time> before) {
+  std::optional<absl::Time> mtime = ModificationTime(path);
+  return mtime.has_value() && *mtime >= since && (!before.has_value() || *mtime > *before);
 }
 
 // edge3: SIGUSR2, wait for a status file newer than (now - 1 s), read it. 0 or the exit code.
 int SignalAndReadStatus(pid_t pid, const LocalPaths& paths, WorkerStatusFile& status) {
   const absl::Time min_time = absl::Now() - absl::Seconds(1);
+  const std::optional<absl::Time> before = ModificationTime(paths.status_file);
   spdlog::debug("Sending SIGUSR2 to worker pid {}.", pid);
   kill(pid, SIGUSR2);
-  while (ProcessExists(pid) && !FreshSince(paths.status_file, min_time)) absl::SleepFor(kPollStep);
+  while (ProcessExists(pid) && !FreshSince(paths.status_file, min_time, before)) {
+    absl::SleepFor(kPollStep);
+  }
   if (!ProcessExists(pid)) {
     spdlog::warn("PID of worker dis-appeared while checking for status.");
     return 2;
@@ -51,7 +62,7 @@ int SignalAndReadStatus(pid_t pid, const LocalPaths& paths, WorkerStatusFile& st
   absl::StatusOr<std::string> text = ReadWholeFile(paths.status_file);
   absl::StatusOr<WorkerStatusFile> parsed =
       text.ok() ? StatusFromJson(*text) : absl::StatusOr<WorkerStatusFile>(text.status());
-  if (!FreshSince(paths.status_file, min_time) || !parsed.ok()) {
+  if (!FreshSince(paths.status_file, min_time, before) || !parsed.ok()) {
     spdlog::warn("Could not read status of worker.");
     return 3;
   }

@@ -18,6 +18,7 @@ struct LocalCommandOptions {
   std::optional<std::string> pid;  // --pid
   std::string airflow_home;
   bool wait = false;
+  bool verbose = false;
   // edge3 re-polls a waiting `maintenance` every 5 s; tests shorten it.
   absl::Duration maintenance_poll = absl::Seconds(5);
 };

@@ -38,7 +38,15 @@ LocalPaths ResolveLocalPaths(const std::optional<std::string>& pid_flag,
   return paths;
 }
 
-bool ProcessExists(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+bool ProcessExists(pid_t pid) {
+  if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM)) return false;
+  // A zombie (exited, not yet reaped by its parent) is not a running worker.
+  absl::StatusOr<std::string> stat = ReadWholeFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return true;
+  const size_t end_of_name = stat->rfind(')');
+  return end_of_name == std::string::npos || end_of_name + 2 >= stat->size() ||
+         (*stat)[end_of_name + 2] != 'Z';
+}
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

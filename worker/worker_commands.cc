@@ -3,12 +3,23 @@
 #include <memory>
 
 #include "common/airflow_config.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
 #include "worker/local_commands.h"
 #include "worker/run_worker.h"
 #include "worker/worker_options.h"
 
 namespace edgectl::worker {
 namespace {
+
+// Logs go to stderr, as Python's logging does for `airflow edge ...`; stdout carries only the
+// commands' output (the status JSON).
+void LogToStderr(bool verbose) {
+  std::shared_ptr<spdlog::logger> logger = spdlog::get("edgectl");
+  if (logger == nullptr) logger = spdlog::stderr_color_mt("edgectl");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+}
 
 // CLI11 keeps pointers to these; they live as long as the app (the process).
 struct WorkerCliValues {
@@ -41,6 +52,7 @@ void AddWorker(CLI::App& app, cli::CliContext& context) {
                   "Python interpreter that runs Airflow's Task SDK (default [edge] "
                   "python_interpreter, python3)");
   cmd->callback([values, concurrency, &context] {
+    LogToStderr(values->flags.verbose);
     if (concurrency->count() > 0) values->flags.concurrency = values->concurrency;
     context.exit_code = RunWorkerCommand(values->flags);
   });
@@ -48,7 +60,7 @@ void AddWorker(CLI::App& app, cli::CliContext& context) {
 
 void AddPidOption(CLI::App* cmd, LocalCommandOptions& options) {
   cmd->add_option("--pid", options.pid, "PID file location");
-  cmd->add_flag("-v,--verbose", "Make logging output more verbose");
+  cmd->add_flag("-v,--verbose", options.verbose, "Make logging output more verbose");
 }
 
 void AddStop(CLI::App& app, cli::CliContext& context) {
@@ -57,6 +69,7 @@ void AddStop(CLI::App& app, cli::CliContext& context) {
   AddPidOption(cmd, *options);
   cmd->add_flag("-w,--wait", options->wait, "Wait until the worker has stopped");
   cmd->callback([options, &context] {
+    LogToStderr(options->verbose);
     options->airflow_home = AirflowConfig::AirflowHome();
     context.exit_code = StopWorker(*options);
   });
@@ -67,6 +80,7 @@ void AddStatus(CLI::App& app, cli::CliContext& context) {
   CLI::App* cmd = app.add_subcommand("status", "Check for Airflow Local Edge Worker status.");
   AddPidOption(cmd, *options);
   cmd->callback([options, &context] {
+    LogToStderr(options->verbose);
     options->airflow_home = AirflowConfig::AirflowHome();
     context.exit_code = PrintWorkerStatus(*options);
   });
@@ -90,6 +104,7 @@ void AddMaintenance(CLI::App& app, cli::CliContext& context) {
                 "Wait until edge worker has reached desired state.");
   AddPidOption(cmd, values->options);
   cmd->callback([values, &context] {
+    LogToStderr(values->options.verbose);
     values->options.airflow_home = AirflowConfig::AirflowHome();
     context.exit_code =
         SetLocalMaintenance(values->options, values->mode == "on", values->comments);

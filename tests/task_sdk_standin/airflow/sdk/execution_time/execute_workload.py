@@ -7,6 +7,7 @@ tests/task_sdk_standin/README.md).
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 
@@ -35,6 +36,8 @@ def main():
         print(f"unknown workload type {workload.get('type')!r}", file=sys.stderr)
         return 2
     knobs = workload.get("standin") or {}
+    if knobs.get("ignore_sigterm"):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if "pid_file" in knobs:
         with open(knobs["pid_file"], "w") as f:
             f.write(str(os.getpid()))
@@ -49,8 +52,10 @@ def main():
         path = os.path.join(base, workload["log_path"])
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "ab", buffering=0) as log:
-            if "raw_log" in knobs:
-                log.write(knobs["raw_log"].encode("utf-8", "surrogateescape"))
+            if "raw_log_hex" in knobs:
+                log.write(bytes.fromhex(knobs["raw_log_hex"]))
+            elif "raw_log" in knobs:
+                log.write(knobs["raw_log"].encode("utf-8"))
             else:
                 log.write(
                     (
