@@ -89,6 +89,10 @@ absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
                      static_cast<curl_off_t>(request.body->size()));
   } else if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    // As Python's HTTP clients do for a PATCH/POST without data; servers may otherwise wait
+    // for a body until the connection closes.
+    headers = curl_slist_append(headers, "Content-Length: 0");
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

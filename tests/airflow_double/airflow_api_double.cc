@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/database_url.h"
 #include "tests/airflow_double/edge_routes.h"
 #include "tests/airflow_double/jwt_validator.h"
@@ -36,6 +37,9 @@ Endpoint Classify(const std::string& method, const std::string& path) {
 }
 
 void Send(httplib::Response& res, const Reply& reply) {
+  // uvicorn sends Date on every reply; clients use it to diagnose clock skew.
+  res.set_header("Date", absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", absl::Now(), absl::UTCTimeZone()));
+  res.set_header("Server", "uvicorn");
   res.status = reply.status;
   const bool json = reply.status != 500;
   res.set_content(reply.body, json ? "application/json" : "text/plain; charset=utf-8");
@@ -79,6 +83,7 @@ absl::StatusOr<int> AirflowApiDouble::Start() {
                                      options_.base_log_folder, options_.claimed_job_state});
   server_ = std::make_unique<httplib::Server>();
   const int threads = options_.threads;
+  server_->set_tcp_nodelay(true);  // replies go out in two writes; no Nagle delay
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   InstallRoutes();
   port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host)
@@ -88,6 +93,9 @@ absl::StatusOr<int> AirflowApiDouble::Start() {
                                                ":", options_.port, " (port in use?)"));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() before the loop runs would be lost, leaving Stop() joining forever.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  if (!server_->is_running()) return absl::InternalError("the Airflow double's HTTP server did not start");
   return port_;
 }
 
