@@ -101,7 +101,11 @@ class FakeSidecar::Service final : public v1::EdgeWorkerService::Service {
       const int64_t time =
           google::protobuf::util::TimeUtil::TimestampToMicroseconds(chunk.chunk_time());
       auto& job_log = owner_->logs_[JobId(chunk.key())];
-      if (job_log.count(time) == 0) job_log[time] = {chunk.offset(), chunk.data()};
+      if (job_log.count(time) == 0) {
+        job_log[time] = {chunk.offset(), chunk.data()};
+      } else {
+        ++owner_->duplicate_log_chunks_;
+      }
       auto& entry = stored[JobId(chunk.key())];
       entry.first = chunk.key();
       entry.second = std::max<uint64_t>(entry.second, chunk.offset() + chunk.data().size());
@@ -277,6 +281,11 @@ std::vector<v1::JobStateReport> FakeSidecar::applied_reports() {
 int FakeSidecar::duplicate_reports() {
   std::lock_guard<std::mutex> lock(mutex_);
   return duplicate_reports_;
+}
+
+int FakeSidecar::duplicate_log_chunks() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return duplicate_log_chunks_;
 }
 
 std::vector<v1::ConnectRequest> FakeSidecar::connects() {

@@ -61,6 +61,8 @@ class FakeSidecar {
   // Reports as applied (repeats by sequence are not included).
   std::vector<v1::JobStateReport> applied_reports();
   int duplicate_reports();
+  // Log chunks that arrived again with a chunk_time already stored (re-sends the worker made).
+  int duplicate_log_chunks();
   std::vector<v1::ConnectRequest> connects();
   bool stream_open();
   // The job's stored log: stored chunks' bytes in chunk_time order.
@@ -107,6 +109,7 @@ class FakeSidecar {
   std::vector<v1::JobStateReport> applied_reports_;
   std::map<std::string, uint64_t> last_sequence_;
   int duplicate_reports_ = 0;
+  int duplicate_log_chunks_ = 0;
   std::vector<v1::ConnectRequest> connects_;
   // job id -> chunk_time (us) -> chunk
   std::map<std::string, std::map<int64_t, StoredChunk>> logs_;

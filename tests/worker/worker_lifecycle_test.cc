@@ -221,6 +221,64 @@ TEST(WorkerLifecycleTest, KilledWorkerLeavesNoTaskProcess) {
       << "task process " << task_pid << " survived the worker";
 }
 
+TEST(WorkerLifecycleTest, RestartedWorkerEndsTaskGroupsItsKilledPredecessorLeft) {
+  WorkerHarness h;
+  auto worker = h.StartWorker();
+  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
+  const v1::JobKey key = WorkerHarness::Key("stubborn-orphan");
+  const std::string pid_file = h.airflow_home() + "/task.pid";
+  // Ignores SIGTERM, so PR_SET_PDEATHSIG alone does not end it.
+  ASSERT_TRUE(h.sidecar().PushJob(
+      key,
+      WorkerHarness::TaskWorkload(
+          key, {{"sleep", 120}, {"pid_file", pid_file}, {"ignore_sigterm", true}}),
+      1));
+  int task_pid = 0;
+  ASSERT_TRUE(FakeSidecar::WaitFor(
+      [&] {
+        return absl::SimpleAtoi(absl::StripAsciiWhitespace(WorkerHarness::ReadFile(pid_file)),
+                                &task_pid);
+      },
+      kTimeout));
+  worker->Signal(SIGKILL);
+  worker->Wait(kTimeout);
+  absl::SleepFor(absl::Milliseconds(300));  // give PDEATHSIG its chance; it must not matter
+  ASSERT_TRUE(WorkerHarness::ProcessAlive(task_pid)) << "precondition: the task survived SIGTERM";
+
+  auto restarted = h.StartWorker();
+  EXPECT_TRUE(FakeSidecar::WaitFor([&] { return !WorkerHarness::ProcessAlive(task_pid); },
+                                   kTimeout))
+      << restarted->Stderr();
+  EXPECT_TRUE(absl::StrContains(restarted->Stderr(), "left running by a previous worker"));
+}
+
+TEST(WorkerLifecycleTest, DaemonModeDetachesAndWritesEdge3Files) {
+  WorkerHarness h;
+  const std::string pid_file = h.airflow_home() + "/daemon.pid";
+  auto starter = h.StartWorker({"-D", "--pid", pid_file, "-u", "022"});
+  ASSERT_EQ(starter->Wait(kTimeout), std::optional<int>(0)) << starter->Stderr();
+  ASSERT_TRUE(h.WaitUntilConnected()) << WorkerHarness::ReadFile(h.airflow_home() + "/airflow-edge-worker.err");
+  int daemon_pid = 0;
+  ASSERT_TRUE(FakeSidecar::WaitFor(
+      [&] {
+        return absl::SimpleAtoi(absl::StripAsciiWhitespace(WorkerHarness::ReadFile(pid_file)),
+                                &daemon_pid);
+      },
+      kTimeout));
+  EXPECT_NE(daemon_pid, starter->pid());
+  EXPECT_TRUE(WorkerHarness::ProcessAlive(daemon_pid));
+  ASSERT_TRUE(FakeSidecar::WaitFor(
+      [&] {
+        return absl::StrContains(
+            WorkerHarness::ReadFile(h.airflow_home() + "/airflow-edge-worker.log"), "registered");
+      },
+      kTimeout));
+  WorkerHarness::CommandResult stop = h.RunCommand({"stop", "--pid", pid_file, "--wait"}, kTimeout);
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_FALSE(WorkerHarness::ProcessAlive(daemon_pid));
+  EXPECT_EQ(h.sidecar().heartbeat_states().back(), "offline");
+}
+
 TEST(WorkerLifecycleTest, RegistrationRefusalsEndTheWorkerWithEdge3Messages) {
   WorkerHarness h;
   h.sidecar().SetRegisterError(grpc::Status(grpc::StatusCode::ALREADY_EXISTS, "duplicate"));

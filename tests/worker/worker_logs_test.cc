@@ -73,6 +73,7 @@ TEST(WorkerLogsTest, NothingLostOrDoubledAcrossLostRepliesAndSidecarRestart) {
   ASSERT_TRUE(FakeSidecar::WaitFor([&] { return h.sidecar().StoredLog(key) == file; }, kTimeout))
       << "stored " << h.sidecar().StoredLog(key).size() << " bytes, file " << file.size();
   EXPECT_EQ(h.JobStates(key), (std::vector<std::string>{"running", "success"}));
+  EXPECT_GT(h.sidecar().duplicate_log_chunks(), 0) << "the lost replies caused no re-send";
   EXPECT_GE(h.sidecar().connects().size(), 2u);
   EXPECT_EQ(h.sidecar().registers().size(), 1u);  // a reconnect is not a new registration
   worker->Signal(SIGINT);
