@@ -60,7 +60,9 @@ void OnRun(CLI::App* command, cli::CliContext& context, std::shared_ptr<OneWorke
     context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) {
       WorkerAdmin admin(conn);
       absl::Status status = action(admin, *options);
-      if (status.ok()) std::cout << done(*options) << " by " << admin::CurrentUser() << "." << std::endl;
+      if (status.ok()) {
+        std::cout << done(*options) << " by " << admin::CurrentUser() << "." << std::endl;
+      }
       return status;
     });
   });

@@ -1,8 +1,9 @@
 // File: controlplane/admin/utf8.h
 //
 // Minimal UTF-8 decoding/encoding shared by the Python repr printer and the table renderers.
-// Decoding is lenient: a malformed byte decodes as itself (U+0080..U+00FF range is not used for
-// it; the byte value is returned with `valid = false`) so callers can escape it instead of failing.
+// Decoding is lenient: a malformed sequence yields its first byte's value with `valid = false`
+// and length 1, so callers can escape or count it instead of failing. (PostgreSQL only stores
+// valid UTF-8; this matters for text from elsewhere.)
 #ifndef EDGECTL_CONTROLPLANE_ADMIN_UTF8_H_
 #define EDGECTL_CONTROLPLANE_ADMIN_UTF8_H_
 

@@ -41,7 +41,8 @@ std::optional<std::string> PythonStrOfJson(const nlohmann::json& value) {
 
 void ReadSysinfo(const pqxx::field& field, WorkerRecord* record) {
   if (field.is_null()) return;
-  nlohmann::json sysinfo = nlohmann::json::parse(field.c_str(), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json sysinfo =
+      nlohmann::json::parse(field.c_str(), nullptr, /*allow_exceptions=*/false);
   if (!sysinfo.is_object()) return;  // edge3 prints None for unreadable sysinfo
   if (auto it = sysinfo.find("concurrency"); it != sysinfo.end()) {
     record->concurrency = PythonStrOfJson(*it);
@@ -73,7 +74,8 @@ std::optional<std::string> QueuesColumnValue(const std::vector<std::string>& que
   return FormatPythonStrList(queues);
 }
 
-absl::Status CheckFitsQueuesColumn(const std::string& name, const std::optional<std::string>& text) {
+absl::Status CheckFitsQueuesColumn(const std::string& name,
+                                   const std::optional<std::string>& text) {
   if (!text.has_value() || CodePointCount(*text) <= kQueuesColumnWidth) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "the queues of edge worker ", name, " would be stored as ", CodePointCount(*text),
@@ -112,7 +114,8 @@ absl::Status ValidateQueueNames(const std::vector<std::string>& queues) {
     }
     if (CodePointCount(queue) > st::kMaxQueueNameLength) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "queue name is ", CodePointCount(queue), " characters long; queue names may have at most ",
+          "queue name is ", CodePointCount(queue),
+          " characters long; queue names may have at most ",
           st::kMaxQueueNameLength, " characters: ", queue.substr(0, 40), "..."));
     }
   }

@@ -20,6 +20,7 @@
 #ifndef EDGECTL_CONTROLPLANE_ADMIN_WORKER_ADMIN_H_
 #define EDGECTL_CONTROLPLANE_ADMIN_WORKER_ADMIN_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>

@@ -70,7 +70,9 @@ class EdgectlHealthCliTest : public ::testing::Test {
     return result;
   }
 
-  std::string ApiUrl() const { return absl::StrCat("http://127.0.0.1:", port_, "/edge_worker/v1/"); }
+  std::string ApiUrl() const {
+    return absl::StrCat("http://127.0.0.1:", port_, "/edge_worker/v1/");
+  }
 
   httplib::Server server_;
   std::thread thread_;

@@ -19,7 +19,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::string kAwkward = "it's \"quoted\" 100% a_b; semi\nnew line \\ caf\xc3\xa9 \xf0\x9f\x9a\x80";
+const std::string kAwkward =
+    "it's \"quoted\" 100% a_b; semi\nnew line \\ caf\xc3\xa9 \xf0\x9f\x9a\x80";
 
 std::vector<Record> SampleRecords() {
   return {
@@ -105,7 +106,8 @@ TEST(ListingOutputTest, TableAlignsLongNamesAndWideUnicode) {
   std::vector<Record> records = {
       {{"worker_name", FieldValue::Text(std::string(64, 'n'))},
        {"state", FieldValue::Text("maintenance mode")},
-       {"maintenance_comment", FieldValue::Text("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x9a\x80 caf\xc3\xa9")}},
+       {"maintenance_comment",
+        FieldValue::Text("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x9a\x80 caf\xc3\xa9")}},
       {{"worker_name", FieldValue::Text("w")},
        {"state", FieldValue::Text("idle")},
        {"maintenance_comment", FieldValue::Text("line one\nline two is longer")}},
