@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -73,6 +74,23 @@ absl::Status ApplyFlags(const Flags& f, AirflowConfig& config) {
   return absl::OkStatus();
 }
 
+// The sidecar calls Airflow on a worker's behalf while the worker waits, and the worker already
+// retries with backoff; edge3's worker policy (10 tries, up to 90 s apart) would pin REST threads
+// for minutes. AIRFLOW__EDGE__API_RETRIES / _RETRY_WAIT_MIN / _MAX still override these.
+absl::StatusOr<bridge::RetryOptions> SidecarRetryOptions() {
+  bridge::RetryOptions defaults;
+  defaults.attempts = 3;
+  defaults.wait_min = absl::Milliseconds(200);
+  defaults.wait_max = absl::Seconds(2);
+  return bridge::RetryOptionsFromEnv(
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+      },
+      defaults);
+}
+
 std::string Printable(const std::string& address, int port) {
   const auto host = SplitHostPort(address);
   return absl::StrCat(host.ok() ? host->first : address, ":", port);
@@ -95,6 +113,9 @@ int Run(const Flags& flags) {
   }
   absl::StatusOr<bridge::EdgeApiClientOptions> api_options =
       bridge::EdgeApiClientOptions::FromAirflowConfig(*config);
+  absl::StatusOr<bridge::RetryOptions> retry = SidecarRetryOptions();
+  if (api_options.ok() && retry.ok()) api_options->retry = *retry;
+  if (!retry.ok()) api_options = retry.status();
   absl::StatusOr<std::unique_ptr<bridge::EdgeApiClient>> api =
       api_options.ok() ? bridge::EdgeApiClient::Create(*std::move(api_options))
                        : api_options.status();

@@ -1,0 +1,142 @@
+// `edgectl controlplane` as a real process: configuration from AIRFLOW__ variables (with the
+// SQLAlchemy URL form) and flags, the startup line with the actual ports, gRPC and /metrics
+// served, clean exit on SIGTERM, clear errors for bad configuration, no secret in the output.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "common/database_url.h"
+#include "tests/controlplane/sidecar_harness.h"
+#include "tests/e2e/child_process.h"
+#include "tests/fixtures/edge_database.h"
+
+namespace edgectl::testing {
+namespace {
+
+constexpr char kSecret[] = "s3cr3t-jwt-value-never-printed";
+
+class ControlPlaneCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_EQ(system(("mkdir -p " + dir_).c_str()), 0);
+    secret_file_ = dir_ + "/jwt_secret";
+    std::ofstream(secret_file_) << kSecret << "\n";
+  }
+
+  std::unique_ptr<e2e::ChildProcess> Start(const std::vector<std::string>& flags,
+                                           const std::map<std::string, std::string>& env) {
+    std::vector<std::string> argv = {e2e::Runfile("tests/controlplane/controlplane_main"),
+                                     "controlplane"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    std::map<std::string, std::string> full_env = env;
+    full_env["AIRFLOW_HOME"] = dir_;
+    auto child = e2e::ChildProcess::Start(argv, full_env, dir_);
+    EXPECT_TRUE(child.ok()) << child.status();
+    return child.ok() ? *std::move(child) : nullptr;
+  }
+
+  std::string dir_;
+  std::string secret_file_;
+};
+
+TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
+  const std::string dsn = CreateEdgeDatabase("cp_command");
+  ASSERT_FALSE(dsn.empty());
+  absl::StatusOr<DatabaseUrl> db = ParseDatabaseUrl(dsn);
+  ASSERT_TRUE(db.ok());
+  // Airflow's form of the same database.
+  const std::string url = absl::StrCat("postgresql+psycopg2://", db->user, "@", db->host, ":",
+                                       db->port, "/", db->dbname);
+  auto child = Start({"--jwt-secret-file", secret_file_, "--listen-address", "127.0.0.1:0",
+                      "--metrics-address", "127.0.0.1:0", "--heartbeat-interval", "12"},
+                     {{"AIRFLOW__EDGE__API_URL", "http://127.0.0.1:9/edge_worker/v1/rpcapi"},
+                      {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", url},
+                      {"AIRFLOW__EDGE__API_RETRIES", "1"}});
+  ASSERT_NE(child, nullptr);
+  absl::StatusOr<std::string> out =
+      child->WaitForOutput("controlplane listening on", absl::Seconds(30));
+  ASSERT_TRUE(out.ok()) << out.status() << child->Stderr();
+  ASSERT_TRUE(e2e::Eventually([&] { return child->Stdout().find(")\n") != std::string::npos; },
+                              absl::Seconds(5)));
+  std::smatch m;
+  const std::string line = child->Stdout();
+  ASSERT_TRUE(std::regex_search(
+      line, m,
+      std::regex(R"(controlplane listening on 127\.0\.0\.1:(\d+) \(metrics on 127\.0\.0\.1:(\d+)\))")))
+      << line;
+  const int port = std::stoi(m[1]);
+  const int metrics_port = std::stoi(m[2]);
+  EXPECT_GT(port, 0);
+  EXPECT_GT(metrics_port, 0);
+
+  // gRPC: the database path answers (unregistered worker), the REST path maps an unreachable
+  // Airflow to UNAVAILABLE.
+  auto stub = v1::EdgeWorkerService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  {
+    ConnectClient ghost(stub.get(), ConnectRequestFor("ghost", 1, std::nullopt));
+    ASSERT_TRUE(WaitUntil([&] { return ghost.done(); }));
+    EXPECT_EQ(ghost.status().error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  v1::RegisterResponse registered;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  grpc::Status s = stub->Register(&ctx, RegisterRequestFor("w1", std::nullopt), &registered);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+
+  httplib::Client metrics("127.0.0.1", metrics_port);
+  auto res = metrics.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find("edgectl_controlplane_rest_errors_total{endpoint=\"register\""),
+            std::string::npos)
+      << res->body;
+
+  // A worker is connected while the sidecar stops: SIGTERM ends its stream and the process.
+  Exec(dsn, "INSERT INTO edge_worker (worker_name, state, jobs_active, last_update) "
+            "VALUES ('w2', 'idle', 0, now())");
+  ConnectClient connected(stub.get(), ConnectRequestFor("w2", 1, std::nullopt));
+  ASSERT_TRUE(connected.WaitForEvent([](const v1::ServerEvent& e) {
+    return e.has_welcome() && e.welcome().heartbeat_interval_seconds() == 12;
+  }));
+  child->Signal(SIGTERM);
+  absl::StatusOr<int> code = child->WaitForExit(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << child->Stderr();
+  ASSERT_TRUE(WaitUntil([&] { return connected.done(); }));
+  EXPECT_EQ((child->Stdout() + child->Stderr()).find(kSecret), std::string::npos);
+}
+
+TEST_F(ControlPlaneCommandTest, MissingConfigurationIsAClearError) {
+  auto child = Start({"--listen-address", "127.0.0.1:0"},
+                     {{"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql://u:pw@h/db"},
+                      {"AIRFLOW__API_AUTH__JWT_SECRET", kSecret}});
+  ASSERT_NE(child, nullptr);
+  absl::StatusOr<int> code = child->WaitForExit(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(child->Stderr().find("[edge] api_url is not set"), std::string::npos)
+      << child->Stderr();
+  EXPECT_EQ(child->Stderr().find(kSecret), std::string::npos);
+
+  auto bad_file = Start({"--jwt-secret-file", dir_ + "/missing"},
+                        {{"AIRFLOW__EDGE__API_URL", "http://x/edge_worker/v1/rpcapi"},
+                         {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "postgresql://u:pw@h/db"}});
+  ASSERT_NE(bad_file, nullptr);
+  code = bad_file->WaitForExit(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(bad_file->Stderr().find("cannot read --jwt-secret-file"), std::string::npos)
+      << bad_file->Stderr();
+  EXPECT_EQ(bad_file->Stderr().find("pw"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace edgectl::testing
