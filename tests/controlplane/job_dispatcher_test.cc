@@ -1,0 +1,262 @@
+// JobDispatcher and WorkerStateWatcher against in-memory collaborators and a manual clock:
+// the free-slot estimate, queue and slot filters, the ack timeout measured exactly, requeue on
+// a failed write, and zero fetches without queued work.
+#include "controlplane/job_dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/worker_state_watcher.h"
+#include "tests/fakes/fake_sidecar_store.h"
+
+namespace edgectl::testing {
+namespace {
+
+using controlplane::QueuedWork;
+using controlplane::WorkerEvent;
+
+bool WaitUntil(const std::function<bool()>& condition) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!condition()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return true;
+}
+
+// Hands out jobs t0, t1, ... and records each request.
+class ScriptedFetchApi final : public bridge::EdgeApi {
+ public:
+  std::vector<bridge::FetchRequest> requests() const {
+    absl::MutexLock lock(&mu_);
+    return requests_;
+  }
+  absl::StatusOr<std::optional<bridge::EdgeJobFetched>> FetchJob(
+      const std::string&, const bridge::FetchRequest& request) override {
+    absl::MutexLock lock(&mu_);
+    requests_.push_back(request);
+    bridge::EdgeJobFetched job;
+    job.key.task_id = "t" + std::to_string(next_++);
+    job.command = "{}";
+    return std::optional<bridge::EdgeJobFetched>(job);
+  }
+  absl::StatusOr<bridge::WorkerRegistrationReturn> RegisterWorker(
+      const std::string&, const bridge::WorkerStateBody&) override {
+    return absl::UnimplementedError("");
+  }
+  absl::StatusOr<bridge::WorkerSetStateReturn> SetState(const std::string&,
+                                                        const bridge::WorkerStateBody&) override {
+    return absl::UnimplementedError("");
+  }
+  absl::Status UpdateQueues(const std::string&, const std::optional<std::vector<std::string>>&,
+                            const std::optional<std::vector<std::string>>&) override {
+    return absl::UnimplementedError("");
+  }
+  absl::Status SetJobState(const bridge::JobKey&, const std::string&) override {
+    return absl::UnimplementedError("");
+  }
+  absl::StatusOr<std::string> LogfilePath(const bridge::JobKey&) override {
+    return absl::UnimplementedError("");
+  }
+  absl::Status PushLogs(const bridge::JobKey&, absl::Time, const std::string&) override {
+    return absl::UnimplementedError("");
+  }
+  absl::StatusOr<std::map<std::string, std::string>> Health() override {
+    return absl::UnimplementedError("");
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<bridge::FetchRequest> requests_ ABSL_GUARDED_BY(mu_);
+  int next_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class RecordingStream final : public controlplane::EventStream {
+ public:
+  explicit RecordingStream(bool writes_fail = false) : writes_fail_(writes_fail) {}
+  void Send(WorkerEvent event, std::function<void(bool)> written) override {
+    {
+      absl::MutexLock lock(&mu_);
+      events_.push_back(event);
+    }
+    written(!writes_fail_);
+  }
+  void Cancel() override {}
+  std::vector<WorkerEvent> events() const {
+    absl::MutexLock lock(&mu_);
+    return events_;
+  }
+
+ private:
+  const bool writes_fail_;
+  mutable absl::Mutex mu_;
+  std::vector<WorkerEvent> events_ ABSL_GUARDED_BY(mu_);
+};
+
+class JobDispatcherTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<RecordingStream> Attach(const std::string& name, int free,
+                                          controlplane::QueueSet queues,
+                                          bool writes_fail = false) {
+    auto stream = std::make_shared<RecordingStream>(writes_fail);
+    registry_.Attach(name, free, std::move(queues), "idle", stream);
+    return stream;
+  }
+  // One dispatch round, waiting for the fetches it started.
+  void Round() {
+    dispatcher_.PollOnce();
+    ASSERT_TRUE(WaitUntil([&] { return NoFetchInFlight(); }));
+  }
+  bool NoFetchInFlight() {
+    // BeginFetch succeeds only when no fetch is in flight; undo at once.
+    for (const std::string& name : registry_.ConnectedWorkers()) {
+      if (!registry_.BeginFetch(name)) return false;
+      registry_.EndFetch(name);
+    }
+    return true;
+  }
+
+  ManualClock clock_;
+  FakeSidecarStore store_;
+  ScriptedFetchApi api_;
+  controlplane::Metrics metrics_;
+  controlplane::Executor executor_{2, 100};
+  controlplane::WorkerRegistry registry_;
+  controlplane::DispatchLedger ledger_;
+  controlplane::JobDispatcher dispatcher_{{absl::Milliseconds(50), absl::Seconds(30)},
+                                          registry_, ledger_, store_, api_, executor_, clock_,
+                                          metrics_};
+};
+
+TEST_F(JobDispatcherTest, NothingQueuedMeansNoFetchAndNoWorkersMeansNoQuery) {
+  store_.SetQueuedWork({{"default", 1, 3}});
+  for (int i = 0; i < 5; ++i) Round();
+  EXPECT_EQ(store_.queued_queries(), 0);  // nobody connected: not even the query
+  auto stream = Attach("w1", 4, std::nullopt);
+  store_.SetQueuedWork({});
+  for (int i = 0; i < 5; ++i) Round();
+  EXPECT_EQ(store_.queued_queries(), 5);
+  EXPECT_TRUE(api_.requests().empty());
+  EXPECT_TRUE(stream->events().empty());
+}
+
+TEST_F(JobDispatcherTest, EstimateIsReportedFreeMinusUnacknowledgedSlots) {
+  auto stream = Attach("w1", 2, std::vector<std::string>{"default"});
+  store_.SetQueuedWork({{"default", 1, 10}});
+  Round();
+  Round();
+  Round();
+  const auto requests = api_.requests();
+  ASSERT_EQ(requests.size(), 2u);  // the third round saw 0 free slots
+  EXPECT_EQ(requests[0].free_concurrency, 2);
+  EXPECT_EQ(requests[1].free_concurrency, 1);
+  EXPECT_EQ(requests[0].queues, (std::vector<std::string>{"default"}));
+  ASSERT_EQ(stream->events().size(), 2u);
+  // The worker starts t0 (1 free) while t1 is still unacknowledged: 1 - 1 = 0, no fetch.
+  const WorkerEvent first = stream->events()[0];
+  const WorkerEvent second = stream->events()[1];
+  EXPECT_TRUE(ledger_.Acknowledge("w1", first.dispatch_id, first.job.key));
+  registry_.UpdateFreeConcurrency("w1", 1);
+  Round();
+  EXPECT_EQ(api_.requests().size(), 2u);
+  // It starts t1 (0 free), then t0 finishes (1 free): one fetch, offering 1 slot.
+  EXPECT_TRUE(ledger_.Acknowledge("w1", second.dispatch_id, second.job.key));
+  registry_.UpdateFreeConcurrency("w1", 0);
+  Round();
+  EXPECT_EQ(api_.requests().size(), 2u);
+  registry_.UpdateFreeConcurrency("w1", 1);
+  Round();
+  ASSERT_EQ(api_.requests().size(), 3u);
+  EXPECT_EQ(api_.requests()[2].free_concurrency, 1);
+}
+
+TEST_F(JobDispatcherTest, SkipsWorkersNotServingTheQueueOrWithTooFewSlots) {
+  Attach("gpu", 4, std::vector<std::string>{"gpu"});
+  Attach("small", 1, std::nullopt);
+  store_.SetQueuedWork({{"default", 2, 1}});
+  Round();
+  EXPECT_TRUE(api_.requests().empty());
+}
+
+TEST_F(JobDispatcherTest, AckTimeoutIsMeasuredOnTheClock) {
+  Attach("w1", 1, std::nullopt);
+  store_.SetQueuedWork({{"default", 1, 1}});
+  Round();
+  store_.SetQueuedWork({});
+  ASSERT_EQ(ledger_.size(), 1u);
+  clock_.Advance(absl::Seconds(29));
+  Round();
+  EXPECT_TRUE(store_.requeued().empty());
+  clock_.Advance(absl::Seconds(2));
+  Round();
+  EXPECT_EQ(store_.requeued(),
+            (std::vector<std::pair<std::string, std::string>>{{"t0", "w1"}}));
+  EXPECT_EQ(metrics_.dispatches_requeued(), 1u);
+  EXPECT_EQ(ledger_.size(), 0u);
+}
+
+TEST_F(JobDispatcherTest, AcknowledgedDispatchIsNeverRequeued) {
+  auto stream = Attach("w1", 1, std::nullopt);
+  store_.SetQueuedWork({{"default", 1, 1}});
+  Round();
+  store_.SetQueuedWork({});
+  ASSERT_EQ(stream->events().size(), 1u);
+  EXPECT_TRUE(ledger_.Acknowledge("w1", stream->events()[0].dispatch_id, {}));
+  clock_.Advance(absl::Minutes(5));
+  Round();
+  EXPECT_TRUE(store_.requeued().empty());
+}
+
+TEST_F(JobDispatcherTest, FailedWriteRequeuesAtOnce) {
+  Attach("w1", 1, std::nullopt, /*writes_fail=*/true);
+  store_.SetQueuedWork({{"default", 1, 1}});
+  Round();
+  ASSERT_TRUE(WaitUntil([&] { return !store_.requeued().empty(); }));
+  EXPECT_EQ(store_.requeued()[0], std::make_pair(std::string("t0"), std::string("w1")));
+  EXPECT_EQ(ledger_.size(), 0u);
+}
+
+TEST_F(JobDispatcherTest, FailedRequeueIsRetriedLater) {
+  Attach("w1", 1, std::nullopt);
+  store_.SetQueuedWork({{"default", 1, 1}});
+  Round();
+  store_.SetQueuedWork({});
+  store_.FailWith(absl::UnavailableError("database down"));
+  clock_.Advance(absl::Seconds(31));
+  Round();
+  EXPECT_EQ(ledger_.size(), 1u);  // kept, not forgotten
+  store_.FailWith(absl::OkStatus());
+  clock_.Advance(absl::Seconds(2));
+  Round();
+  EXPECT_EQ(store_.requeued().size(), 1u);
+}
+
+TEST(WorkerStateWatcherTest, PushesRequestedStatesOnceAndFollowsOtherChanges) {
+  FakeSidecarStore store;
+  controlplane::WorkerRegistry registry;
+  auto stream = std::make_shared<RecordingStream>();
+  registry.Attach("w1", 2, std::nullopt, "idle", stream);
+  controlplane::WorkerStateWatcher watcher(absl::Seconds(1), 30, registry, store);
+  bridge::WorkerSetStateReturn welcome;
+  welcome.state = "idle";
+  watcher.Observe("w1", welcome);
+
+  store.SetWorker({"w1", "running", std::nullopt, std::nullopt, std::nullopt});
+  watcher.PollOnce();
+  EXPECT_TRUE(stream->events().empty());  // the worker's own state: nothing to tell it
+  store.SetWorker({"w1", "shutdown request", std::nullopt, std::nullopt, std::nullopt});
+  watcher.PollOnce();
+  watcher.PollOnce();
+  ASSERT_EQ(stream->events().size(), 1u);
+  EXPECT_EQ(stream->events()[0].kind, WorkerEvent::Kind::kStateChange);
+  EXPECT_EQ(stream->events()[0].view.state.state, "shutdown request");
+  EXPECT_EQ(stream->events()[0].view.heartbeat_interval_seconds, 30);
+  EXPECT_TRUE(registry.DispatchCandidates().empty());  // no dispatch while shutting down
+
+  store.SetWorker({"w1", "shutdown request", std::vector<std::string>{"gpu"}, std::nullopt, 5});
+  watcher.PollOnce();
+  ASSERT_EQ(stream->events().size(), 2u);
+  EXPECT_EQ(stream->events()[1].view.state.concurrency, 5);
+}
+
+}  // namespace
+}  // namespace edgectl::testing
