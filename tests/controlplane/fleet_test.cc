@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -196,6 +199,46 @@ TEST(FleetTest, MetricsAndHealth) {
   std::string bytes;
   for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(FleetTest, ServesTlsWhenCertificateAndKeyAreSet) {
+  const std::string dsn = CreateEdgeDatabase("cp_tls");
+  ASSERT_FALSE(dsn.empty());
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string cert = dir + "/server.pem";
+  const std::string key = dir + "/server.key";
+  ASSERT_EQ(system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=sidecar.test "
+                    "-addext subjectAltName=DNS:sidecar.test -keyout " + key + " -out " + cert +
+                    " 2>/dev/null").c_str()),
+            0);
+  auto api = std::make_shared<FakeEdgeApi>(dsn);
+  auto options = TestOptions(dsn);
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  Sidecar sidecar(dsn, api, options);
+  ASSERT_TRUE(sidecar.Start());
+
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadAll(cert);
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("sidecar.test");
+  auto tls_stub = v1::EdgeWorkerService::NewStub(
+      grpc::CreateCustomChannel(sidecar.address(), grpc::SslCredentials(ssl), args));
+  EXPECT_TRUE(RegisterWorker(*tls_stub, "w1", std::nullopt).ok());
+
+  // Plaintext is refused.
+  auto plain = sidecar.NewStub();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  v1::RegisterResponse response;
+  EXPECT_FALSE(plain->Register(&ctx, RegisterRequestFor("w2", std::nullopt), &response).ok());
 }
 
 }  // namespace
