@@ -60,8 +60,9 @@ void* CurlTransport::Acquire() {
     idle_.pop_back();
     return handle;
   }
-  ++created_;
-  return curl_easy_init();
+  void* handle = curl_easy_init();
+  if (handle != nullptr) ++created_;
+  return handle;
 }
 
 void CurlTransport::Release(void* handle) {
@@ -71,6 +72,7 @@ void CurlTransport::Release(void* handle) {
 
 absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   CURL* curl = static_cast<CURL*>(Acquire());
+  if (curl == nullptr) return absl::ResourceExhaustedError("libcurl could not create a handle");
   // Reset clears options but keeps the handle's live connections for reuse.
   curl_easy_reset(curl);
   HttpResponse response;

@@ -3,7 +3,8 @@
 // HttpTransport sends one HTTP/1.1 request and returns the response, or a network-level error:
 //   UNAVAILABLE        could not connect / connection dropped / TLS handshake or verification
 //                      failed (message names which, from libcurl);
-//   DEADLINE_EXCEEDED  connect or request timeout.
+//   DEADLINE_EXCEEDED  connect or request timeout;
+//   RESOURCE_EXHAUSTED libcurl could not create a handle.
 // An HTTP error status is not an error here: it comes back as a response.
 //
 // CurlTransport is the libcurl implementation: a bounded pool of easy handles, each keeping its

@@ -42,7 +42,7 @@ Reply EdgeRoutes::LogfilePath(const bridge::JobKey& key) {
 
 Reply EdgeRoutes::PushLogs(const bridge::JobKey& key, const std::string& text) {
   BodyValidator v(text);
-  const std::string chunk_time = v.RequiredString("log_chunk_time");
+  const std::string chunk_time = v.RequiredDatetime("log_chunk_time");
   const std::string chunk_data = v.RequiredString("log_chunk_data");
   v.OptionalString("task_instance_id");
   if (!v.ok()) return v.ErrorReply();

@@ -1,5 +1,7 @@
 #include "tests/airflow_double/fastapi_replies.h"
 
+#include <regex>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -64,6 +66,19 @@ std::optional<std::string> BodyValidator::OptionalString(const char* field) {
   if (!value->is_string()) {
     AddError("string_type", field, "Input should be a valid string", *value);
     return std::nullopt;
+  }
+  return value->get<std::string>();
+}
+
+std::string BodyValidator::RequiredDatetime(const char* field) {
+  static const std::regex* iso8601 = new std::regex(
+      R"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)");
+  const json* value = Field(field, true);
+  if (value == nullptr) return "";
+  if (!value->is_string() || !std::regex_match(value->get<std::string>(), *iso8601)) {
+    AddError("datetime_from_date_parsing", field,
+             "Input should be a valid datetime or date, invalid character in year", *value);
+    return "";
   }
   return value->get<std::string>();
 }

@@ -29,6 +29,8 @@ class BodyValidator {
 
   std::string RequiredString(const char* field);
   std::optional<std::string> OptionalString(const char* field);
+  // An ISO 8601 datetime as pydantic accepts it; returned as sent.
+  std::string RequiredDatetime(const char* field);
   int RequiredInt(const char* field);
   int OptionalInt(const char* field, int fallback);
   bool OptionalBool(const char* field, bool fallback);

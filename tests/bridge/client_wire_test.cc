@@ -17,6 +17,7 @@ namespace edgectl::bridge {
 namespace {
 
 struct Recorded {
+  int remote_port = 0;
   std::string method;
   std::string target;
   httplib::Headers headers;
@@ -30,7 +31,7 @@ class RawServer {
     auto record = [this](const httplib::Request& req, httplib::Response& res) {
       {
         absl::MutexLock lock(&mu_);
-        requests_.push_back({req.method, req.target, req.headers, req.body});
+        requests_.push_back({req.remote_port, req.method, req.target, req.headers, req.body});
       }
       res.status = status_;
       res.set_content(body_, "application/json");
@@ -46,13 +47,18 @@ class RawServer {
     server_.stop();
     thread_.join();
   }
-  std::unique_ptr<EdgeApiClient> Client() {
+  std::unique_ptr<EdgeApiClient> Client(int max_connections = 16) {
     EdgeApiClientOptions options;
+    options.transport.max_connections = max_connections;
     options.api_url = absl::StrCat("http://127.0.0.1:", port_, "/edge_worker/v1/rpcapi");
     options.jwt_secret = "wire-secret";
     options.jwt_leeway_seconds = 10;
     options.retry = RetryOptions{2, absl::Milliseconds(1), absl::Milliseconds(2)};
     return *EdgeApiClient::Create(options);
+  }
+  std::vector<Recorded> All() {
+    absl::MutexLock lock(&mu_);
+    return requests_;
   }
   Recorded Last() {
     absl::MutexLock lock(&mu_);
@@ -124,17 +130,31 @@ TEST(ClientWireTest, JobStateHasNoBodyAndKeepsTheRunIdVerbatim) {
 }
 
 TEST(ClientWireTest, EveryAttemptCarriesAFreshToken) {
-  RawServer server(503, R"({"detail":"down"})");
-  EXPECT_EQ(server.Client()->Health().status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(server.Count(), 2u);
-  std::string first_jti;
-  RawServer auth_server(502, "");
-  auto client = auth_server.Client();
-  EXPECT_FALSE(client->LogfilePath(Key()).ok());
-  ASSERT_EQ(auth_server.Count(), 2u);
-  // Health has no token; logfile_path attempts each got their own.
+  RawServer server(502, "");
+  EXPECT_EQ(server.Client()->LogfilePath(Key()).status().code(), absl::StatusCode::kUnavailable);
+  std::vector<Recorded> all = server.All();
+  ASSERT_EQ(all.size(), 2u);
+  nlohmann::json first = ClaimsOf(Header(all[0], "Authorization"));
+  nlohmann::json second = ClaimsOf(Header(all[1], "Authorization"));
+  EXPECT_NE(first["jti"], second["jti"]);
+  EXPECT_EQ(second["method"], "logs/logfile_path/my.dag/load-1/manual__2026-01-01T00:00:00+00:00/1/-1");
+  EXPECT_EQ(all[1].method, "GET");
+}
+
+TEST(ClientWireTest, HealthCarriesNoToken) {
+  RawServer server(200, R"({"status":"healthy"})");
+  ASSERT_TRUE(server.Client()->Health().ok());
   EXPECT_EQ(Header(server.Last(), "Authorization"), "<absent>");
-  EXPECT_EQ(Header(auth_server.Last(), "Accept"), "application/json");
+  EXPECT_EQ(server.Last().target, "/edge_worker/v1/health");
+}
+
+TEST(ClientWireTest, ConnectionsAreKeptAlive) {
+  RawServer server(200, R"({"status":"healthy"})");
+  auto client = server.Client(/*max_connections=*/1);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(client->Health().ok());
+  std::vector<Recorded> all = server.All();
+  ASSERT_EQ(all.size(), 5u);
+  for (const Recorded& r : all) EXPECT_EQ(r.remote_port, all[0].remote_port) << "new connection";
 }
 
 TEST(ClientWireTest, MalformedRepliesAreInternalErrorsNotCrashes) {

@@ -172,6 +172,18 @@ TEST_F(BridgeTest, MalformedBodiesGetFastApiValidationErrors) {
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 422);
   EXPECT_EQ(nlohmann::json::parse(response->body)["detail"][0]["type"], "json_invalid");
+  // A log chunk with an unparsable time is refused field by field, nothing is stored.
+  JobRow job;
+  InsertJob(job);
+  const std::string push = "logs/push/dag/task/manual__2026-01-01T00:00:00+00:00/1/-1";
+  request.url = double_->api_url() + push;
+  request.headers[0].second = signer.Mint(push);
+  request.body = R"({"log_chunk_time":"yesterday","log_chunk_data":"x"})";
+  response = transport.Send(request);
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 422) << response->body;
+  EXPECT_EQ(nlohmann::json::parse(response->body)["detail"][0]["loc"][1], "log_chunk_time");
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM edge_logs"), "0");
 }
 
 }  // namespace
