@@ -1,6 +1,7 @@
 #include "worker/log_tailer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,8 +31,14 @@ absl::Status LogTailer::ReadNew(bool final) {
     if (errno == ENOENT) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat("cannot open log ", path_, ": ", strerror(errno)));
   }
-  std::string buffer(kMaxReadBytes, '\0');
   const uint64_t read_from = emitted_offset_ + held_back_.size();
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) <= read_from) {
+    close(fd);
+    return final && !held_back_.empty() ? EmitHeldBack() : absl::OkStatus();
+  }
+  const size_t available = static_cast<size_t>(st.st_size - read_from);
+  std::string buffer(std::min(available, kMaxReadBytes), '\0');
   const ssize_t n = pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(read_from));
   const int read_errno = errno;
   close(fd);
@@ -40,7 +47,7 @@ absl::Status LogTailer::ReadNew(bool final) {
   }
   std::string data = held_back_ + buffer.substr(0, static_cast<size_t>(n));
   held_back_.clear();
-  const bool more_to_read = static_cast<size_t>(n) == kMaxReadBytes;
+  const bool more_to_read = available > static_cast<size_t>(n);
   size_t usable = (final && !more_to_read) ? data.size() : CompleteUtf8PrefixLength(data);
   held_back_ = data.substr(usable);
   std::string_view rest(data.data(), usable);
@@ -54,6 +61,13 @@ absl::Status LogTailer::ReadNew(bool final) {
     rest.remove_prefix(take);
   }
   if (final && more_to_read) return ReadNew(true);
+  return absl::OkStatus();
+}
+
+absl::Status LogTailer::EmitHeldBack() {
+  std::string tail;
+  tail.swap(held_back_);
+  Emit(std::move(tail));
   return absl::OkStatus();
 }
 

@@ -54,6 +54,8 @@ class LogTailer {
 
  private:
   void Emit(std::string data);
+  // The job ended with an unfinished character held back: emit it as it is.
+  absl::Status EmitHeldBack();
 
   std::string path_;
   size_t max_chunk_bytes_;

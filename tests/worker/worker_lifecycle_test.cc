@@ -318,6 +318,26 @@ TEST(WorkerLifecycleTest, VersionMismatchOnHeartbeatDrainsAndExitsNonZero) {
   EXPECT_TRUE(absl::StrContains(output, "3.2.0")) << output;
 }
 
+TEST(WorkerLifecycleTest, RegistersAgainWhenTheSidecarNoLongerKnowsTheWorker) {
+  WorkerHarness h;
+  auto worker = h.StartWorker();
+  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
+  ASSERT_TRUE(FakeSidecar::WaitFor([&] { return !h.sidecar().heartbeats().empty(); }, kTimeout));
+  h.sidecar().SetHeartbeatError(grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown worker"));
+  h.sidecar().PushStateChange(v1::HeartbeatResponse());  // provokes a heartbeat at once
+  ASSERT_TRUE(FakeSidecar::WaitFor([&] { return h.sidecar().registers().size() == 2; }, kTimeout))
+      << worker->Stderr();
+  h.sidecar().SetHeartbeatError(std::nullopt);
+  // Two more heartbeats: at least one answered without the error, on a stream that stays open.
+  const size_t seen = h.sidecar().heartbeats().size();
+  ASSERT_TRUE(FakeSidecar::WaitFor(
+      [&] { return h.sidecar().heartbeats().size() > seen + 1 && h.sidecar().stream_open(); },
+      kTimeout));
+  const v1::JobKey key = WorkerHarness::Key("after-reregister");
+  ASSERT_TRUE(h.sidecar().PushJob(key, WorkerHarness::TaskWorkload(key, {}), 1));
+  EXPECT_TRUE(h.WaitForJobState(key, "success", kTimeout)) << worker->Stderr();
+}
+
 TEST(WorkerLifecycleTest, InterpreterVersionProbeFailureIsClear) {
   WorkerHarness h;
   auto worker = h.StartWorker({"--python", "/nonexistent/python3"});
