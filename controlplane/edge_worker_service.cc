@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -44,9 +45,10 @@ class ConnectReactor final : public grpc::ServerWriteReactor<v1::ServerEvent> {
     std::vector<bridge::JobKey> running;
     for (const v1::JobKey& k : request.running_jobs()) running.push_back(FromProto(k));
     const int free = request.free_concurrency();
+    const uint64_t order = next_connect_order_.fetch_add(1);
     absl::Status submitted = c_.executor.Submit(
-        [c = c_, name = name_, stream = stream_, running, free] {
-          Attach(c, name, stream, running, free);
+        [c = c_, name = name_, stream = stream_, running, free, order] {
+          Attach(c, name, stream, running, free, order);
         });
     if (!submitted.ok()) stream_->Finish(ToGrpcStatus(submitted));
   }
@@ -62,7 +64,7 @@ class ConnectReactor final : public grpc::ServerWriteReactor<v1::ServerEvent> {
  private:
   static void Attach(ServiceCollaborators c, const std::string& name,
                      const std::shared_ptr<ConnectStream>& stream,
-                     const std::vector<bridge::JobKey>& running, int free) {
+                     const std::vector<bridge::JobKey>& running, int free, uint64_t order) {
     absl::StatusOr<std::optional<WorkerRow>> row = c.store.GetWorker(name);
     if (!row.ok()) {
       stream->Finish(ToGrpcStatus(row.status()));
@@ -83,7 +85,12 @@ class ConnectReactor final : public grpc::ServerWriteReactor<v1::ServerEvent> {
     for (const bridge::JobKey& key : running) c.ledger.Acknowledge(name, 0, key);
     c.watcher.Observe(name, view.state);
     const uint64_t session =
-        c.registry.Attach(name, free, (*row)->queues, (*row)->state, stream);
+        c.registry.Attach(name, order, free, (*row)->queues, (*row)->state, stream);
+    if (session == 0) {
+      stream->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                  "superseded by a newer Connect of the same worker"));
+      return;
+    }
     if (!stream->SetSession(session)) {
       c.registry.Detach(name, session);
       return;
@@ -91,6 +98,8 @@ class ConnectReactor final : public grpc::ServerWriteReactor<v1::ServerEvent> {
     spdlog::info("worker {} connected ({} free slots)", name, free);
     c.dispatcher.Wake();
   }
+
+  static inline std::atomic<uint64_t> next_connect_order_{1};
 
   ServiceCollaborators c_;
   const std::string name_;

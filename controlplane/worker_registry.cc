@@ -18,17 +18,20 @@ bool ServesQueue(const QueueSet& queues, const std::string& queue) {
   return !queues || std::find(queues->begin(), queues->end(), queue) != queues->end();
 }
 
-uint64_t WorkerRegistry::Attach(const std::string& worker_name, int free_concurrency,
-                                QueueSet queues, const std::string& state,
+uint64_t WorkerRegistry::Attach(const std::string& worker_name, uint64_t connect_order,
+                                int free_concurrency, QueueSet queues, const std::string& state,
                                 std::shared_ptr<EventStream> stream) {
   std::shared_ptr<EventStream> replaced;
   uint64_t id;
   {
     absl::MutexLock lock(&mu_);
+    auto existing = sessions_.find(worker_name);
+    if (existing != sessions_.end() && existing->second.connect_order > connect_order) return 0;
     Session& s = sessions_[worker_name];
     replaced = std::move(s.stream);
     id = next_id_++;
-    s = Session{id, std::move(stream), std::move(queues), state, free_concurrency, false};
+    s = Session{id,    connect_order, std::move(stream), std::move(queues), state,
+                free_concurrency, false};
   }
   if (replaced) replaced->Cancel();
   return id;

@@ -36,9 +36,12 @@ struct DispatchCandidate {
 
 class WorkerRegistry {
  public:
-  // Returns the session id to pass to Detach(). Cancels a previous stream of the same worker.
-  uint64_t Attach(const std::string& worker_name, int free_concurrency, QueueSet queues,
-                  const std::string& state, std::shared_ptr<EventStream> stream);
+  // Returns the session id to pass to Detach(), and cancels a previous stream of the same
+  // worker. `connect_order` is when the Connect arrived (increasing): sessions are attached from
+  // executor threads in any order, and a Connect that arrived before the current session's is
+  // refused (returns 0) so that the newest Connect always wins.
+  uint64_t Attach(const std::string& worker_name, uint64_t connect_order, int free_concurrency,
+                  QueueSet queues, const std::string& state, std::shared_ptr<EventStream> stream);
   void Detach(const std::string& worker_name, uint64_t session_id);
 
   void UpdateFreeConcurrency(const std::string& worker_name, int free_concurrency);
@@ -63,6 +66,7 @@ class WorkerRegistry {
  private:
   struct Session {
     uint64_t id = 0;
+    uint64_t connect_order = 0;
     std::shared_ptr<EventStream> stream;
     QueueSet queues;
     std::string state;

@@ -1,9 +1,12 @@
-// JobDispatcher and WorkerStateWatcher against in-memory collaborators and a manual clock:
-// the free-slot estimate, queue and slot filters, the ack timeout measured exactly, requeue on
-// a failed write, and zero fetches without queued work.
+// The sidecar's domain classes (JobDispatcher, WorkerStateWatcher, WorkerRegistry) against
+// in-memory collaborators and a manual clock: the free-slot estimate, queue and slot filters, the
+// ack timeout measured exactly, requeue on a failed write, zero fetches without queued work,
+// state_change events, and the newest Connect winning.
 #include "controlplane/job_dispatcher.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 
 #include "controlplane/worker_state_watcher.h"
 #include "tests/fakes/fake_sidecar_store.h"
@@ -80,7 +83,8 @@ class RecordingStream final : public controlplane::EventStream {
     }
     written(!writes_fail_);
   }
-  void Cancel() override {}
+  void Cancel() override { cancelled_ = true; }
+  bool cancelled() const { return cancelled_; }
   std::vector<WorkerEvent> events() const {
     absl::MutexLock lock(&mu_);
     return events_;
@@ -88,6 +92,7 @@ class RecordingStream final : public controlplane::EventStream {
 
  private:
   const bool writes_fail_;
+  std::atomic<bool> cancelled_{false};
   mutable absl::Mutex mu_;
   std::vector<WorkerEvent> events_ ABSL_GUARDED_BY(mu_);
 };
@@ -98,7 +103,7 @@ class JobDispatcherTest : public ::testing::Test {
                                           controlplane::QueueSet queues,
                                           bool writes_fail = false) {
     auto stream = std::make_shared<RecordingStream>(writes_fail);
-    registry_.Attach(name, free, std::move(queues), "idle", stream);
+    registry_.Attach(name, ++connect_order_, free, std::move(queues), "idle", stream);
     return stream;
   }
   // One dispatch round, waiting for the fetches it started.
@@ -115,6 +120,7 @@ class JobDispatcherTest : public ::testing::Test {
     return true;
   }
 
+  uint64_t connect_order_ = 0;
   ManualClock clock_;
   FakeSidecarStore store_;
   ScriptedFetchApi api_;
@@ -234,7 +240,7 @@ TEST(WorkerStateWatcherTest, PushesRequestedStatesOnceAndFollowsOtherChanges) {
   FakeSidecarStore store;
   controlplane::WorkerRegistry registry;
   auto stream = std::make_shared<RecordingStream>();
-  registry.Attach("w1", 2, std::nullopt, "idle", stream);
+  registry.Attach("w1", 1, 2, std::nullopt, "idle", stream);
   controlplane::WorkerStateWatcher watcher(absl::Seconds(1), 30, registry, store);
   bridge::WorkerSetStateReturn welcome;
   welcome.state = "idle";
@@ -256,6 +262,27 @@ TEST(WorkerStateWatcherTest, PushesRequestedStatesOnceAndFollowsOtherChanges) {
   watcher.PollOnce();
   ASSERT_EQ(stream->events().size(), 2u);
   EXPECT_EQ(stream->events()[1].view.state.concurrency, 5);
+}
+
+TEST(WorkerRegistryTest, TheNewestConnectWinsWhateverOrderSessionsAttachIn) {
+  controlplane::WorkerRegistry registry;
+  auto newer = std::make_shared<RecordingStream>();
+  auto older = std::make_shared<RecordingStream>();
+  const uint64_t session = registry.Attach("w1", 5, 1, std::nullopt, "idle", newer);
+  EXPECT_NE(session, 0u);
+  // A Connect that arrived earlier but attaches later is refused and replaces nothing.
+  EXPECT_EQ(registry.Attach("w1", 3, 1, std::nullopt, "idle", older), 0u);
+  EXPECT_FALSE(newer->cancelled());
+  // A later one replaces and cancels the current stream; the old session's Detach is a no-op.
+  auto newest = std::make_shared<RecordingStream>();
+  EXPECT_NE(registry.Attach("w1", 7, 1, std::nullopt, "idle", newest), 0u);
+  EXPECT_TRUE(newer->cancelled());
+  registry.Detach("w1", session);
+  EXPECT_EQ(registry.size(), 1u);
+  bool written = false;
+  registry.Send("w1", WorkerEvent{}, [&](bool ok) { written = ok; });
+  EXPECT_TRUE(written);
+  EXPECT_EQ(newest->events().size(), 1u);
 }
 
 }  // namespace
