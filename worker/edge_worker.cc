@@ -28,8 +28,6 @@ constexpr char kMismatchDescription[] =
     "edge or airflow package version. Please check if the Edge Provider version is compatible "
     "with your Airflow version. The worker will still operate but you might miss some features "
     "or have issues. Please consider upgrading the Edge Provider to a compatible version.";
-// Without a welcome in this time, a stream counts as failed and is retried.
-constexpr absl::Duration kWelcomeTimeout = absl::Seconds(15);
 // After the last job of a drain ended, how long undelivered reports and logs may keep the worker.
 constexpr absl::Duration kDrainFlushGrace = absl::Seconds(30);
 constexpr size_t kMaxLogBatchBytes = 4 << 20;
@@ -90,8 +88,8 @@ EdgeWorker::EdgeWorker(WorkerOptions options, InterpreterVersions versions,
       task_env_(std::move(task_env)),
       deps_(deps),
       state_(options_.concurrency, options_.queues),
-      backoff_(absl::Milliseconds(250), absl::Seconds(30), deps.random),
       log_shipper_(options_.worker_name, kMaxLogBatchBytes),
+      link_(deps.sidecar, deps.clock, deps.random, &wake_),
       heartbeat_interval_(absl::Seconds(options_.heartbeat_interval_sec)) {
   worker_start_time_ =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E6S", deps_.clock->Now(), absl::LocalTimeZone());
@@ -146,7 +144,7 @@ absl::StatusOr<v1::RegisterResponse> EdgeWorker::RegisterOnce() {
     if (response->heartbeat_interval_seconds() > 0) {
       heartbeat_interval_ = absl::Seconds(response->heartbeat_interval_seconds());
     }
-    need_register_ = false;
+    link_.Registered();
   }
   return response;
 }
@@ -173,11 +171,11 @@ absl::Status EdgeWorker::RegisterWithRetry() {
   while (true) {
     absl::StatusOr<v1::RegisterResponse> response = RegisterOnce();
     if (response.ok()) {
-      backoff_.Reset();
+      link_.ResetBackoff();
       return absl::OkStatus();
     }
     if (!IsRetryable(response.status())) return HandleRegisterError(response.status());
-    const absl::Duration delay = backoff_.NextDelay();
+    const absl::Duration delay = link_.NextBackoffDelay();
     spdlog::warn("Sidecar at {} not reachable ({}); retrying registration in {}",
                  options_.controlplane_address, std::string(response.status().message()),
                  absl::FormatDuration(delay));
@@ -248,12 +246,12 @@ bool EdgeWorker::Finished() {
 
 void EdgeWorker::Tick() {
   HandleSignals();
-  HandleQueuedEvents();
+  HandleReceivedEvents();
   MaintainConnection();
   ReapJobs();
-  if (link_ == Link::kConnected && HeartbeatDue()) Heartbeat();
+  if (link_.connected() && HeartbeatDue()) Heartbeat();
   ReadLogs();
-  if (link_ == Link::kConnected) {
+  if (link_.connected()) {
     ShipLogs();
     if (!outbox_.empty()) {
       if (absl::Status s = outbox_.Flush(*deps_.sidecar); !s.ok()) {
@@ -274,26 +272,19 @@ void EdgeWorker::WaitForWork() {
 // Connection
 
 void EdgeWorker::MaintainConnection() {
-  const absl::Time now = deps_.clock->Now();
-  if (link_ == Link::kConnecting && now - connect_started_at_ > kWelcomeTimeout) {
-    MarkDisconnected(absl::UnavailableError("no welcome from the sidecar"));
-  }
-  if (link_ != Link::kDisconnected || now < next_connect_at_) return;
-  if (need_register_) {
+  if (!link_.ConnectDue()) return;
+  if (link_.need_register()) {
     absl::StatusOr<v1::RegisterResponse> response = RegisterOnce();
     if (!response.ok()) {
       if (response.status().code() == absl::StatusCode::kFailedPrecondition) {
         fatal_message_ = std::string(HandleRegisterError(response.status()).message());
         StartDrain("version mismatch");
       }
-      MarkDisconnected(response.status());
+      spdlog::warn("Registering again failed: {}", response.status().ToString());
+      link_.RetryLater();
       return;
     }
   }
-  StartConnect();
-}
-
-void EdgeWorker::StartConnect() {
   v1::ConnectRequest request;
   request.set_worker_name(options_.worker_name);
   request.set_free_concurrency(DispatchFreeSlots());
@@ -301,54 +292,18 @@ void EdgeWorker::StartConnect() {
     for (const std::string& q : *state_.queues()) request.mutable_queues()->add_names(q);
   }
   for (const RunningJob& job : jobs_) *request.add_running_jobs() = job.key;
-  uint64_t generation;
-  {
-    std::lock_guard<std::mutex> lock(events_mutex_);
-    generation = ++generation_;
-    events_.clear();
-    stream_end_.reset();
-  }
-  link_ = Link::kConnecting;
-  connect_started_at_ = deps_.clock->Now();
-  deps_.sidecar->Connect(
-      request, [this, generation](const v1::ServerEvent& e) { OnStreamEvent(generation, e); },
-      [this, generation](const absl::Status& s) { OnStreamEnd(generation, s); });
+  link_.StartConnect(request);
 }
 
-void EdgeWorker::OnStreamEvent(uint64_t generation, const v1::ServerEvent& event) {
-  {
-    std::lock_guard<std::mutex> lock(events_mutex_);
-    if (generation != generation_) return;
-    events_.push_back(event);
-  }
-  wake_.Wake();
-}
-
-void EdgeWorker::OnStreamEnd(uint64_t generation, const absl::Status& status) {
-  {
-    std::lock_guard<std::mutex> lock(events_mutex_);
-    if (generation != generation_) return;
-    stream_end_ = status;
-  }
-  wake_.Wake();
-}
-
-void EdgeWorker::HandleQueuedEvents() {
-  std::deque<v1::ServerEvent> events;
-  std::optional<absl::Status> end;
-  {
-    std::lock_guard<std::mutex> lock(events_mutex_);
-    events.swap(events_);
-    end.swap(stream_end_);
-  }
-  for (const v1::ServerEvent& event : events) {
+void EdgeWorker::HandleReceivedEvents() {
+  SidecarLink::Received received = link_.Take();
+  for (const v1::ServerEvent& event : received.events) {
     switch (event.event_case()) {
       case v1::ServerEvent::kWelcome:
-        if (link_ != Link::kConnected) {
+        if (!link_.connected()) {
           spdlog::info("Connected to the sidecar at {}", options_.controlplane_address);
         }
-        link_ = Link::kConnected;
-        backoff_.Reset();
+        link_.OnWelcome();
         ApplyServerView(event.welcome(), last_sent_state_);
         force_heartbeat_ = true;
         break;
@@ -363,23 +318,11 @@ void EdgeWorker::HandleQueuedEvents() {
         break;
     }
   }
-  if (end.has_value() && link_ != Link::kDisconnected) MarkDisconnected(*end);
+  if (received.end.has_value()) MarkDisconnected(*received.end);
 }
 
 void EdgeWorker::MarkDisconnected(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kNotFound) need_register_ = true;
-  const absl::Duration delay = backoff_.NextDelay();
-  if (link_ != Link::kDisconnected || backoff_.attempt() <= 1) {
-    spdlog::warn("Lost the sidecar at {} ({}); reconnecting in {}", options_.controlplane_address,
-                 status.ToString(), absl::FormatDuration(delay));
-  }
-  link_ = Link::kDisconnected;
-  {
-    std::lock_guard<std::mutex> lock(events_mutex_);
-    ++generation_;  // late callbacks of the old stream are ignored
-  }
-  deps_.sidecar->Disconnect();
-  next_connect_at_ = deps_.clock->Now() + delay;
+  link_.MarkDisconnected(status, options_.controlplane_address);
 }
 
 void EdgeWorker::HandleCallError(const absl::Status& status, const char* what) {
@@ -391,7 +334,7 @@ void EdgeWorker::HandleCallError(const absl::Status& status, const char* what) {
   }
   spdlog::warn("{} failed: {}", what, status.ToString());
   if (IsRetryable(status) || status.code() == absl::StatusCode::kNotFound) {
-    if (link_ != Link::kDisconnected) MarkDisconnected(status);
+    MarkDisconnected(status);
   }
 }
 
@@ -594,7 +537,7 @@ void EdgeWorker::FinishJob(size_t index, int exit_code) {
   std::remove(job.stderr_path.c_str());
   if (job.log->HasPending()) finished_logs_.push_back({job.key, std::move(job.log)});
   // The failure text should reach the log before the state says "failed".
-  if (link_ == Link::kConnected) ShipLogs();
+  if (link_.connected()) ShipLogs();
   EnqueueReport(job.key, exit_code == 0 ? states::kJobSuccess : states::kJobFailed, 0);
 }
 
@@ -640,7 +583,7 @@ void EdgeWorker::ShipLogs() {
 
 void EdgeWorker::PushNoticeToAllJobs(const std::string& message) {
   for (RunningJob& job : jobs_) job.log->AppendText(message + "\n");
-  if (link_ == Link::kConnected) ShipLogs();
+  if (link_.connected()) ShipLogs();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -699,7 +642,7 @@ void EdgeWorker::OnStatusSignal() {
   } else {
     spdlog::info("Request to get status of Edge Worker received.");
   }
-  if (force_heartbeat_ && link_ == Link::kConnected) Heartbeat();
+  if (force_heartbeat_ && link_.connected()) Heartbeat();
   WriteStatusFile();
 }
 

@@ -8,15 +8,13 @@
 // Threading: everything runs on the thread that calls Run(), except the SidecarClient's stream
 // reader, which only queues events and wakes the loop. Signals arrive through SignalPipe.
 // Collaborators (sidecar, process launcher, clock, randomness) are interfaces, so tests can
-// substitute fakes; production wiring is in worker_command.cc.
+// substitute fakes; production wiring is in run_worker.cc.
 #ifndef EDGECTL_WORKER_EDGE_WORKER_H_
 #define EDGECTL_WORKER_EDGE_WORKER_H_
 
 #include <sys/types.h>
 
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +22,6 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "proto/edge_worker.pb.h"
-#include "worker/backoff.h"
 #include "worker/clock.h"
 #include "worker/interpreter_versions.h"
 #include "worker/job_state_outbox.h"
@@ -32,6 +29,7 @@
 #include "worker/log_tailer.h"
 #include "worker/process_launcher.h"
 #include "worker/sidecar_client.h"
+#include "worker/sidecar_link.h"
 #include "worker/signal_pipe.h"
 #include "worker/task_launch.h"
 #include "worker/worker_options.h"
@@ -68,7 +66,6 @@ class EdgeWorker {
     v1::JobKey key;
     std::unique_ptr<LogTailer> log;
   };
-  enum class Link { kDisconnected, kConnecting, kConnected };
 
   // Startup and shutdown.
   absl::Status RegisterWithRetry();
@@ -85,10 +82,7 @@ class EdgeWorker {
 
   // Connection.
   void MaintainConnection();
-  void StartConnect();
-  void OnStreamEvent(uint64_t generation, const v1::ServerEvent& event);
-  void OnStreamEnd(uint64_t generation, const absl::Status& status);
-  void HandleQueuedEvents();
+  void HandleReceivedEvents();
   void MarkDisconnected(const absl::Status& status);
   void HandleCallError(const absl::Status& status, const char* what);
 
@@ -128,25 +122,14 @@ class EdgeWorker {
   TaskEnvironment task_env_;
   EdgeWorkerDeps deps_;
   WorkerState state_;
-  Backoff backoff_;
   JobStateOutbox outbox_;
   LogShipper log_shipper_;
   WakePipe wake_;
+  SidecarLink link_;
   std::string worker_start_time_;
 
   std::vector<RunningJob> jobs_;
   std::vector<FinishedLog> finished_logs_;
-
-  // Connection state (loop thread only).
-  Link link_ = Link::kDisconnected;
-  absl::Time next_connect_at_ = absl::InfinitePast();
-  absl::Time connect_started_at_;
-  bool need_register_ = false;
-  // Events from the stream reader thread.
-  std::mutex events_mutex_;
-  uint64_t generation_ = 0;
-  std::deque<v1::ServerEvent> events_;
-  std::optional<absl::Status> stream_end_;
 
   // Heartbeat bookkeeping.
   absl::Duration heartbeat_interval_;
