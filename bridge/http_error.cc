@@ -92,7 +92,7 @@ absl::Status StatusFromHttpError(const CallDescription& call, const HttpResponse
     status = absl::UnavailableError(absl::StrCat(
         prefix, " on every attempt; the Airflow API server is overloaded or failing, try later"));
   } else {
-    status = absl::InvalidArgumentError(absl::StrCat(prefix, ": the request was refused as malformed"));
+    status = absl::InvalidArgumentError(absl::StrCat(prefix, ": Airflow refused the request"));
   }
   return WithHttpStatus(status, code);
 }

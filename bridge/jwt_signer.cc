@@ -96,16 +96,17 @@ JwtSigner::JwtSigner(JwtSignerOptions options, Clock clock)
 
 std::string JwtSigner::Mint(const std::string& method) const {
   const int64_t now = absl::ToUnixSeconds(clock_());
-  // Key order as PyJWT writes it: the header sorted, the payload as the generator builds it.
+  // Key order as PyJWT writes it: the header sorted; the payload as Airflow's generator builds
+  // it (extra claims first, then jti, iss, aud, nbf, exp, iat).
   nlohmann::ordered_json header = {{"alg", "HS512"}, {"typ", "JWT"}};
   nlohmann::ordered_json claims;
   claims["method"] = method;
   claims["jti"] = Uuid4Hex();
+  if (options_.issuer.has_value()) claims["iss"] = *options_.issuer;
   claims["aud"] = "api";
   claims["nbf"] = now;
   claims["exp"] = now + options_.valid_for_seconds;
   claims["iat"] = now;
-  if (options_.issuer.has_value()) claims["iss"] = *options_.issuer;
   const std::string signing_input =
       absl::StrCat(Base64UrlEncode(header.dump()), ".", Base64UrlEncode(claims.dump()));
   return absl::StrCat(signing_input, ".",

@@ -83,7 +83,8 @@ absl::StatusOr<int> AirflowApiDouble::Start() {
                                      options_.base_log_folder, options_.claimed_job_state});
   server_ = std::make_unique<httplib::Server>();
   const int threads = options_.threads;
-  server_->set_tcp_nodelay(true);  // replies go out in two writes; no Nagle delay
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(100000);  // uvicorn does not cap requests per connection  // replies go out in two writes; no Nagle delay
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   InstallRoutes();
   port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host)
@@ -161,6 +162,14 @@ void AirflowApiDouble::InstallRoutes() {
   auto authed = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
       const std::string method_path = req.path.substr(sizeof(kPrefix) - 1);
+      if (!req.has_header("Authorization")) {  // FastAPI: a required Header() is missing
+        nlohmann::ordered_json missing = {{"type", "missing"},
+                                          {"loc", {"header", "authorization"}},
+                                          {"msg", "Field required"},
+                                          {"input", nullptr}};
+        Send(res, JsonReply(nlohmann::ordered_json{{"detail", {missing}}}, 422));
+        return;
+      }
       const std::string token = req.get_header_value("Authorization");
       absl::Status valid = ValidateWorkerToken(
           JwtValidatorOptions{options_.jwt_secret, options_.jwt_leeway, options_.jwt_issuer}, token,

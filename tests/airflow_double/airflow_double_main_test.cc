@@ -41,6 +41,12 @@ TEST(AirflowDoubleMainTest, AnnouncesPortServesAndStopsOnSigterm) {
                                 {{"Authorization", "garbage"}}, std::string("{}")});
   ASSERT_TRUE(unauth.ok());
   EXPECT_EQ(unauth->status, 403);
+  EXPECT_NE(unauth->body.find("Forbidden. The server side traceback may be identified with error_id="),
+            std::string::npos) << unauth->body;
+  auto no_token = transport.Send({"POST", absl::StrCat("http://127.0.0.1:", port, "/edge_worker/v1/jobs/fetch/w"),
+                                  {}, std::string("{}")});
+  ASSERT_TRUE(no_token.ok());
+  EXPECT_EQ(no_token->status, 422) << no_token->body;
   (*process)->Signal(SIGTERM);
   auto code = (*process)->WaitForExit(absl::Seconds(20));
   ASSERT_TRUE(code.ok()) << code.status();

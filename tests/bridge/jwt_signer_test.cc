@@ -70,6 +70,12 @@ TEST(JwtSignerTest, IssuerAndLifetimeFollowOptions) {
   JwtSigner signer({"k", 30, std::string("https://airflow.example")}, [] { return kNow; });
   Decoded d = Decode(signer.Mint("worker/a"));
   EXPECT_EQ(d.claims["iss"], "https://airflow.example");
+  // Airflow's generator order: extras, then jti, iss, aud, nbf, exp, iat.
+  std::vector<std::string> keys;
+  std::vector<std::string> parts = absl::StrSplit(signer.Mint("worker/a"), '.');
+  nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(*Base64UrlDecode(parts[1]));
+  for (const auto& item : ordered.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"method", "jti", "iss", "aud", "nbf", "exp", "iat"}));
   EXPECT_EQ(d.claims["exp"].get<int64_t>() - d.claims["iat"].get<int64_t>(), 30);
 }
 
