@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,6 +16,8 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/edge_states.h"
 #include "controlplane/admin/python_list_repr.h"
 #include "gmock/gmock.h"
@@ -88,6 +91,14 @@ class WorkerAdminTest : public ::testing::Test {
         EXPECT_EQ(Column(name, "queues"), "['default']");
         EXPECT_EQ(Column(name, "concurrency"), std::nullopt);
       }
+    }
+  }
+
+  // Bounded polling: returns once the row shows `state` or after 10 s.
+  void AwaitState(const std::string& name, const std::string& state) {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (Column(name, "state") != state && absl::Now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
 
@@ -423,14 +434,10 @@ TEST_F(WorkerAdminTest, MaintenanceRequestsAreNotLostToLockingHeartbeats) {
     if (status.ok()) {
       ++requests;
       // Wait for the heartbeat to acknowledge, then leave maintenance.
-      for (int spin = 0; spin < 2000 && Column("racer", "state") != st::kMaintenanceMode; ++spin) {
-        std::this_thread::yield();
-      }
+      AwaitState("racer", st::kMaintenanceMode);
       ASSERT_EQ(Column("racer", "state"), st::kMaintenanceMode) << "request lost in round " << i;
       ASSERT_TRUE(admin_->ExitMaintenance("racer").ok());
-      for (int spin = 0; spin < 2000 && Column("racer", "state") != st::kIdle; ++spin) {
-        std::this_thread::yield();
-      }
+      AwaitState("racer", st::kIdle);
       ASSERT_EQ(Column("racer", "state"), st::kIdle) << "exit lost in round " << i;
     }
   }
