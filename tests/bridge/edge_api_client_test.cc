@@ -60,6 +60,17 @@ TEST_F(BridgeTest, DuplicateActiveWorkerIsAlreadyExistsButOfflineMayReregister) 
   EXPECT_TRUE(client_->RegisterWorker("dup", StateBody("starting")).ok());
 }
 
+TEST_F(BridgeTest, NamesThatQuoteChangesStillAuthenticate) {
+  // edge3 signs the quoted name and is refused for such names; the client signs what Airflow
+  // checks (the decoded path), so they work.
+  const std::string name = "ops@edge host+1";
+  RegisterWorker(name);
+  EXPECT_EQ(QueryOne("SELECT count(*) FROM edge_worker WHERE worker_name = 'ops@edge host+1'"), "1");
+  auto reply = client_->SetState(name, StateBody("idle"));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->state, "idle");
+}
+
 TEST_F(BridgeTest, SetStateReturnsTheServerSideView) {
   RegisterWorker("w1", std::vector<std::string>{"a"});
   Exec("UPDATE edge_worker SET state = 'maintenance request', maintenance_comment = 'admin: swap disk', "
