@@ -42,8 +42,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 
 ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                                        std::shared_ptr<bridge::EdgeApi> edge_api,
-                                       std::unique_ptr<SidecarStore> store)
+                                       std::unique_ptr<SidecarStore> store, const Clock* clock)
     : options_(std::move(options)),
+      clock_(clock ? *clock : system_clock_),
       edge_api_(std::move(edge_api), metrics_),
       store_(store ? std::move(store)
                    : std::make_unique<PgSidecarStore>(options_.database.libpq_dsn(),

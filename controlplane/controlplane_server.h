@@ -37,9 +37,11 @@ namespace edgectl::controlplane {
 
 class ControlPlaneServer {
  public:
-  // `store` defaults to PgSidecarStore on options.database.
+  // `store` defaults to PgSidecarStore on options.database, `clock` to the system clock (it
+  // must outlive the server).
   ControlPlaneServer(ControlPlaneOptions options, std::shared_ptr<bridge::EdgeApi> edge_api,
-                     std::unique_ptr<SidecarStore> store = nullptr);
+                     std::unique_ptr<SidecarStore> store = nullptr,
+                     const Clock* clock = nullptr);
   ~ControlPlaneServer();
 
   absl::Status Start();
@@ -54,7 +56,8 @@ class ControlPlaneServer {
   void WatchHealth();
 
   const ControlPlaneOptions options_;
-  SystemClock clock_;
+  SystemClock system_clock_;
+  const Clock& clock_;
   Metrics metrics_;
   TimedEdgeApi edge_api_;
   std::unique_ptr<SidecarStore> store_;

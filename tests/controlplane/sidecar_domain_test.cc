@@ -10,6 +10,7 @@
 
 #include "controlplane/worker_state_watcher.h"
 #include "tests/fakes/fake_sidecar_store.h"
+#include "tests/fakes/manual_clock.h"
 
 namespace edgectl::testing {
 namespace {

@@ -37,10 +37,11 @@ controlplane::ControlPlaneOptions TestOptions(const std::string& dsn) {
 }
 
 Sidecar::Sidecar(const std::string& dsn, std::shared_ptr<FakeEdgeApi> api,
-                 controlplane::ControlPlaneOptions options) {
+                 controlplane::ControlPlaneOptions options,
+                 const controlplane::Clock* clock) {
   server_ = std::make_unique<controlplane::ControlPlaneServer>(
       std::move(options), std::move(api),
-      std::make_unique<controlplane::PgSidecarStore>(dsn, 4));
+      std::make_unique<controlplane::PgSidecarStore>(dsn, 4), clock);
 }
 
 bool Sidecar::Start() {

@@ -33,7 +33,8 @@ controlplane::ControlPlaneOptions TestOptions(const std::string& dsn);
 class Sidecar {
  public:
   Sidecar(const std::string& dsn, std::shared_ptr<FakeEdgeApi> api,
-          controlplane::ControlPlaneOptions options);
+          controlplane::ControlPlaneOptions options,
+          const controlplane::Clock* clock = nullptr);
   // Fails the test when the server does not start.
   bool Start();
 

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "controlplane/clock.h"
 #include "controlplane/sidecar_store.h"
 
 namespace edgectl::testing {
@@ -88,23 +87,6 @@ class FakeSidecarStore final : public controlplane::SidecarStore {
   std::vector<std::pair<std::string, std::string>> requeued_ ABSL_GUARDED_BY(mu_);
   int queued_queries_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
-};
-
-// A clock the test moves by hand.
-class ManualClock final : public controlplane::Clock {
- public:
-  absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
-    return now_;
-  }
-  void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    now_ += d;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::FromUnixSeconds(1767225600);
 };
 
 }  // namespace edgectl::testing
