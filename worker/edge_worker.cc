@@ -16,6 +16,7 @@
 #include "common/edge_states.h"
 #include "spdlog/spdlog.h"
 #include "worker/local_files.h"
+#include "worker/state_body.h"
 
 namespace edgectl::worker {
 namespace {
@@ -23,28 +24,9 @@ namespace {
 constexpr char kClientVersion[] = "edgectl 0.1.0";
 constexpr char kVersionMismatch[] =
     "Version mismatch of Edge worker and Core. Shutting down worker.";
-constexpr char kMismatchDescription[] =
-    "The version between the Edge Worker and the Airflow Core is not matching for either the "
-    "edge or airflow package version. Please check if the Edge Provider version is compatible "
-    "with your Airflow version. The worker will still operate but you might miss some features "
-    "or have issues. Please consider upgrading the Edge Provider to a compatible version.";
 // After the last job of a drain ended, how long undelivered reports and logs may keep the worker.
 constexpr absl::Duration kDrainFlushGrace = absl::Seconds(30);
 constexpr size_t kMaxLogBatchBytes = 4 << 20;
-constexpr int kLogLevelInfo = 20;
-constexpr int kLogLevelWarning = 30;
-
-v1::SysinfoValue StringValue(const std::string& s) {
-  v1::SysinfoValue value;
-  value.set_string_value(s);
-  return value;
-}
-
-v1::SysinfoValue IntValue(int64_t i) {
-  v1::SysinfoValue value;
-  value.set_int_value(i);
-  return value;
-}
 
 ServerView ToServerView(const v1::HeartbeatResponse& response) {
   ServerView view;
@@ -395,33 +377,19 @@ void EdgeWorker::ApplyServerView(const v1::HeartbeatResponse& response,
 
 v1::WorkerStateBody EdgeWorker::StateBody(const std::string& state, int jobs_active,
                                           bool offline) const {
-  v1::WorkerStateBody body;
-  body.set_state(state);
-  body.set_jobs_active(jobs_active);
-  if (state_.queues().has_value()) {
-    for (const std::string& q : *state_.queues()) body.mutable_queues()->add_names(q);
-  }
-  if (state_.maintenance_comments().has_value()) {
-    body.set_maintenance_comments(*state_.maintenance_comments());
-  }
-  if (options_.team_name.has_value()) body.set_team_name(*options_.team_name);
-  auto& sysinfo = *body.mutable_sysinfo();
-  if (offline) {
-    sysinfo["status"] = IntValue(0);
-  } else if (versions_match_) {
-    sysinfo["status"] = IntValue(kLogLevelInfo);
-  } else {
-    sysinfo["status"] = IntValue(kLogLevelWarning);
-    sysinfo["status_text"] = StringValue("Healthy but version mismatch");
-    sysinfo["version_mismatch_description"] = StringValue(kMismatchDescription);
-  }
-  sysinfo["airflow_version"] = StringValue(versions_.airflow_version);
-  sysinfo["edge_provider_version"] = StringValue(versions_.edge_provider_version);
-  sysinfo["python_version"] = StringValue(versions_.python_version);
-  sysinfo["worker_start_time"] = StringValue(worker_start_time_);
-  sysinfo["concurrency"] = IntValue(state_.concurrency());
-  sysinfo["free_concurrency"] = IntValue(FreeSlots());
-  return body;
+  StateBodyInput input;
+  input.state = state;
+  input.jobs_active = jobs_active;
+  input.queues = state_.queues();
+  input.maintenance_comments = state_.maintenance_comments();
+  input.team_name = options_.team_name;
+  input.versions = versions_;
+  input.worker_start_time = worker_start_time_;
+  input.concurrency = state_.concurrency();
+  input.free_concurrency = FreeSlots();
+  input.versions_match = versions_match_;
+  input.offline = offline;
+  return BuildStateBody(input);
 }
 
 // ---------------------------------------------------------------------------------------------
