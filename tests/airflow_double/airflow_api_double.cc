@@ -18,7 +18,12 @@ namespace edgectl::airflow_double {
 namespace {
 
 constexpr char kPrefix[] = "/edge_worker/v1/";
+constexpr char kControlPrefix[] = "/_double/";  // counters and faults for other processes
 constexpr char kJob[] = "([^/]+)/([^/]+)/([^/]+)/(-?[0-9]+)/(-?[0-9]+)";
+
+constexpr const char* kEndpointNames[kEndpointCount] = {
+    "register", "set_state", "update_queues", "fetch", "job_state", "logfile_path", "push_logs",
+    "health", "other"};
 
 Endpoint Classify(const std::string& method, const std::string& path) {
   if (!absl::StartsWith(path, kPrefix)) return Endpoint::kOther;
@@ -146,9 +151,33 @@ bool AirflowApiDouble::InjectFault() {
   return fail;
 }
 
+void AirflowApiDouble::InstallControlRoutes() {
+  server_->Get("/_double/counts", [this](const httplib::Request&, httplib::Response& res) {
+    nlohmann::ordered_json counts;
+    for (int i = 0; i < kEndpointCount; ++i) counts[kEndpointNames[i]] = counts_[i].load();
+    counts["total"] = TotalRequests();
+    Send(res, JsonReply(counts));
+  });
+  server_->Put("/_double/faults", [this](const httplib::Request& req, httplib::Response& res) {
+    nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.value("fail_fraction", nlohmann::json(0.0)).is_number() ||
+        !body.value("delay_ms", nlohmann::json(0)).is_number()) {
+      Send(res, DetailReply(422, "expected {\"fail_fraction\": 0..1, \"delay_ms\": n}"));
+      return;
+    }
+    SetFaults(body.value("fail_fraction", 0.0), absl::Milliseconds(body.value("delay_ms", 0.0)));
+    Send(res, Reply{});
+  });
+  server_->Delete("/_double/counts", [this](const httplib::Request&, httplib::Response& res) {
+    ResetCounters();
+    Send(res, Reply{});
+  });
+}
+
 void AirflowApiDouble::InstallRoutes() {
   httplib::Server& s = *server_;
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (absl::StartsWith(req.path, kControlPrefix)) return httplib::Server::HandlerResponse::Unhandled;
     counts_[static_cast<int>(Classify(req.method, req.path))]++;
     if (!InjectFault()) return httplib::Server::HandlerResponse::Unhandled;
     Send(res, DetailReply(503, "Service Unavailable (injected by the Airflow double)"));
@@ -204,6 +233,7 @@ void AirflowApiDouble::InstallRoutes() {
   s.Post(v1 + "logs/push/" + kJob, authed([this](const httplib::Request& r) {
            return routes_->PushLogs(JobFromMatches(r), r.body);
          }));
+  InstallControlRoutes();
   s.Get(v1 + "health", [](const httplib::Request&, httplib::Response& res) {
     Send(res, JsonReply(nlohmann::ordered_json{{"status", "healthy"}}));
   });

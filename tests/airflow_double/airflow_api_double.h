@@ -9,6 +9,10 @@
 // For benchmarks and reliability tests it counts requests per endpoint (every request that
 // reached it, including refused and fault-injected ones) and has a fault switch: a fraction of
 // requests answered 503 before any processing, and a delay added to every request.
+// Another process (a benchmark, an end-to-end test) reaches the same through
+// GET /_double/counts ({"register": n, ..., "total": n}), DELETE /_double/counts (reset) and
+// PUT /_double/faults ({"fail_fraction": 0.2, "delay_ms": 50}); these are neither counted nor
+// faulted, and are no part of Airflow's API.
 // Start() binds (port 0 = a free port) and serves on background threads; Stop() is idempotent.
 #ifndef EDGECTL_TESTS_AIRFLOW_DOUBLE_AIRFLOW_API_DOUBLE_H_
 #define EDGECTL_TESTS_AIRFLOW_DOUBLE_AIRFLOW_API_DOUBLE_H_
@@ -86,6 +90,7 @@ class AirflowApiDouble {
 
  private:
   void InstallRoutes();
+  void InstallControlRoutes();
   bool InjectFault();
 
   const AirflowApiDoubleOptions options_;

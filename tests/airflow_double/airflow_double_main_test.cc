@@ -47,6 +47,18 @@ TEST(AirflowDoubleMainTest, AnnouncesPortServesAndStopsOnSigterm) {
                                   {}, std::string("{}")});
   ASSERT_TRUE(no_token.ok());
   EXPECT_EQ(no_token->status, 422) << no_token->body;
+  // Counters and the fault switch over HTTP, for benchmarks and tests in other processes.
+  const std::string control = absl::StrCat("http://127.0.0.1:", port, "/_double/");
+  auto counts = transport.Send({"GET", control + "counts", {}, std::nullopt});
+  ASSERT_TRUE(counts.ok());
+  EXPECT_NE(counts->body.find(R"("fetch":2)"), std::string::npos) << counts->body;
+  EXPECT_NE(counts->body.find(R"("health":1)"), std::string::npos) << counts->body;
+  auto faults = transport.Send({"PUT", control + "faults", {}, std::string(R"({"fail_fraction":1})")});
+  ASSERT_TRUE(faults.ok());
+  EXPECT_EQ(faults->status, 200) << faults->body;
+  auto failing = transport.Send({"GET", absl::StrCat("http://127.0.0.1:", port, "/edge_worker/v1/health"), {}, std::nullopt});
+  ASSERT_TRUE(failing.ok());
+  EXPECT_EQ(failing->status, 503);
   (*process)->Signal(SIGTERM);
   auto code = (*process)->WaitForExit(absl::Seconds(20));
   ASSERT_TRUE(code.ok()) << code.status();
