@@ -173,7 +173,7 @@ void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
   cmd->add_option("--heartbeat-interval", flags->heartbeat_interval,
                   "[edge] heartbeat_interval in seconds, told to workers (default 30)");
   cmd->add_option("--dispatch-poll-interval-ms", flags->dispatch_poll_interval_ms,
-                  "how often to look for queued jobs (default 50)");
+                  "how often to look for queued jobs (default 20)");
   cmd->add_option("--ack-timeout-sec", flags->ack_timeout_sec,
                   "requeue a dispatched job not acknowledged within this time (default 30)");
   cmd->add_option("--state-poll-interval-ms", flags->state_poll_interval_ms,

@@ -82,7 +82,7 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
   o.listen_address = config.GetOr("edge", "controlplane_listen_address", o.listen_address);
   o.metrics_address = config.GetOr("edge", "controlplane_metrics_address", o.metrics_address);
   absl::StatusOr<int> heartbeat = config.GetInt("edge", "heartbeat_interval", 30);
-  absl::StatusOr<int> poll_ms = config.GetInt("edge", "controlplane_dispatch_poll_interval_ms", 50);
+  absl::StatusOr<int> poll_ms = config.GetInt("edge", "controlplane_dispatch_poll_interval_ms", 20);
   absl::StatusOr<double> ack_sec = config.GetDouble("edge", "controlplane_ack_timeout_sec", 30);
   absl::StatusOr<int> state_ms =
       config.GetInt("edge", "controlplane_state_poll_interval_ms", 1000);

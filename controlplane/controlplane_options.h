@@ -9,7 +9,8 @@
 //   [edge] controlplane_listen_address    gRPC address, default 0.0.0.0:50051
 //   [edge] controlplane_metrics_address   /metrics address, default 127.0.0.1:9464
 //   [edge] heartbeat_interval             seconds, default 30 (returned to workers)
-//   [edge] controlplane_dispatch_poll_interval_ms   default 50
+//   [edge] controlplane_dispatch_poll_interval_ms   default 20 (p50 queued-to-dispatched
+//                                         ~ half of it plus one jobs/fetch)
 //   [edge] controlplane_ack_timeout_sec   default 30
 //   [edge] controlplane_state_poll_interval_ms      default 1000
 //   [edge] push_log_chunk_size            characters per edge_logs row, default 524288
@@ -33,7 +34,7 @@ struct ControlPlaneOptions {
   std::string listen_address = "0.0.0.0:50051";
   std::string metrics_address = "127.0.0.1:9464";  // "" = no metrics endpoint
   int heartbeat_interval_seconds = 30;
-  absl::Duration dispatch_poll_interval = absl::Milliseconds(50);
+  absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
   absl::Duration ack_timeout = absl::Seconds(30);
   absl::Duration state_poll_interval = absl::Seconds(1);
   size_t push_log_chunk_size = 524288;

@@ -87,6 +87,7 @@ void JobDispatcher::PollOnce() {
   std::rotate(candidates.begin(), candidates.begin() + start, candidates.end());
   std::vector<bool> taken(candidates.size(), false);
   for (const QueuedWork& queued : *work) {
+    if (IsDry(queued)) continue;
     int remaining = queued.jobs;
     for (size_t i = 0; i < candidates.size() && remaining > 0; ++i) {
       const DispatchCandidate& c = candidates[i];
@@ -94,25 +95,37 @@ void JobDispatcher::PollOnce() {
       if (FreeSlots(c) < queued.min_concurrency_slots) continue;
       taken[i] = true;
       --remaining;
-      StartFetch(c);
+      StartFetch(c, queued);
     }
   }
 }
 
-void JobDispatcher::StartFetch(const DispatchCandidate& candidate) {
+bool JobDispatcher::IsDry(const QueuedWork& queued) {
+  absl::MutexLock lock(&dry_mu_);
+  auto it = dry_.find(queued.queue);
+  if (it == dry_.end()) return false;
+  if (clock_.Now() < it->second.until && queued.jobs <= it->second.jobs) return true;
+  dry_.erase(it);
+  return false;
+}
+
+void JobDispatcher::StartFetch(const DispatchCandidate& candidate, const QueuedWork& queued) {
   if (!registry_.BeginFetch(candidate.worker_name)) return;
   bridge::FetchRequest request;
   request.queues = candidate.queues;
   request.free_concurrency = FreeSlots(candidate);
   request.supports_task_instance_uuid = true;
   const std::string name = candidate.worker_name;
-  absl::Status submitted = executor_.Submit([this, name, request] {
+  absl::Status submitted = executor_.Submit([this, name, request, queued] {
     absl::StatusOr<std::optional<bridge::EdgeJobFetched>> job = edge_api_.FetchJob(name, request);
     if (!job.ok()) {
       spdlog::warn("dispatch: jobs/fetch for worker {} failed: {}", name,
                    job.status().ToString());
     } else if (job->has_value()) {
       Deliver(name, **job);
+    } else {
+      absl::MutexLock lock(&dry_mu_);
+      dry_[queued.queue] = DryMark{clock_.Now() + absl::Seconds(1), queued.jobs};
     }
     registry_.EndFetch(name);
     if (job.ok() && job->has_value()) Wake();  // there may be more for this worker

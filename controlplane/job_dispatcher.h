@@ -9,6 +9,10 @@
 // LOCKED), so several sidecars on one database never hand out a job twice. A fetched job is
 // written down the worker's stream with a fresh dispatch_id and recorded in the DispatchLedger.
 //
+// A queue for which jobs/fetch found nothing although the query showed queued work (another
+// sidecar was faster, or the jobs are for another team) is left alone for a second unless its
+// queued count grows, so unclaimable rows cannot turn every poll into REST calls.
+//
 // Lost dispatches: when the write fails (or the worker is gone), or no acknowledgement arrives
 // within ack_timeout, the job is put back to 'queued' with a guarded UPDATE (only while still
 // claimed by that worker) so another worker gets it and the try is not lost.
@@ -17,6 +21,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -33,7 +39,7 @@
 namespace edgectl::controlplane {
 
 struct JobDispatcherOptions {
-  absl::Duration poll_interval = absl::Milliseconds(50);
+  absl::Duration poll_interval = absl::Milliseconds(20);
   absl::Duration ack_timeout = absl::Seconds(30);
 };
 
@@ -57,7 +63,8 @@ class JobDispatcher {
 
  private:
   void RequeueExpired();
-  void StartFetch(const DispatchCandidate& candidate);
+  void StartFetch(const DispatchCandidate& candidate, const QueuedWork& queued);
+  bool IsDry(const QueuedWork& queued);
   void Deliver(const std::string& worker_name, const bridge::EdgeJobFetched& job);
   void OnWriteResult(uint64_t dispatch_id, bool written);
   void Requeue(const PendingDispatch& dispatch, const char* why);
@@ -74,6 +81,12 @@ class JobDispatcher {
   const uint64_t dispatch_id_base_;
   std::atomic<uint64_t> next_dispatch_{1};
   std::atomic<size_t> rotation_{0};
+  struct DryMark {
+    absl::Time until;
+    int jobs = 0;
+  };
+  absl::Mutex dry_mu_;
+  std::map<std::string, DryMark> dry_ ABSL_GUARDED_BY(dry_mu_);
   absl::Mutex wake_mu_;
   bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;

@@ -34,10 +34,15 @@ class ScriptedFetchApi final : public bridge::EdgeApi {
     absl::MutexLock lock(&mu_);
     return requests_;
   }
+  void set_empty(bool empty) {
+    absl::MutexLock lock(&mu_);
+    empty_ = empty;
+  }
   absl::StatusOr<std::optional<bridge::EdgeJobFetched>> FetchJob(
       const std::string&, const bridge::FetchRequest& request) override {
     absl::MutexLock lock(&mu_);
     requests_.push_back(request);
+    if (empty_) return std::optional<bridge::EdgeJobFetched>();
     bridge::EdgeJobFetched job;
     job.key.task_id = "t" + std::to_string(next_++);
     job.command = "{}";
@@ -72,6 +77,7 @@ class ScriptedFetchApi final : public bridge::EdgeApi {
   mutable absl::Mutex mu_;
   std::vector<bridge::FetchRequest> requests_ ABSL_GUARDED_BY(mu_);
   int next_ ABSL_GUARDED_BY(mu_) = 0;
+  bool empty_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class RecordingStream final : public controlplane::EventStream {
@@ -174,6 +180,23 @@ TEST_F(JobDispatcherTest, EstimateIsReportedFreeMinusUnacknowledgedSlots) {
   Round();
   ASSERT_EQ(api_.requests().size(), 3u);
   EXPECT_EQ(api_.requests()[2].free_concurrency, 1);
+}
+
+TEST_F(JobDispatcherTest, UnclaimableQueuedRowsDoNotCauseAFetchEveryPoll) {
+  Attach("w1", 4, std::nullopt);
+  Attach("w2", 4, std::nullopt);
+  api_.set_empty(true);  // e.g. the row belongs to another team
+  store_.SetQueuedWork({{"default", 1, 1}});
+  for (int i = 0; i < 10; ++i) Round();
+  EXPECT_EQ(api_.requests().size(), 1u);
+  clock_.Advance(absl::Milliseconds(1100));
+  Round();
+  EXPECT_EQ(api_.requests().size(), 2u);
+  // A newly queued job is tried at once.
+  api_.set_empty(false);
+  store_.SetQueuedWork({{"default", 1, 2}});
+  Round();
+  EXPECT_EQ(api_.requests().size(), 4u);  // one per queued job, on two workers
 }
 
 TEST_F(JobDispatcherTest, SkipsWorkersNotServingTheQueueOrWithTooFewSlots) {
