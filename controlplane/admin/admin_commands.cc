@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/edge_states.h"
+#include "controlplane/admin/airflow_help_formatter.h"
 #include "controlplane/admin/central_command.h"
 #include "controlplane/admin/health_command.h"
 #include "controlplane/admin/listing_output.h"
@@ -96,11 +98,12 @@ void AddListWorkers(CLI::App& app, cli::CliContext& context) {
                       "Comma delimited list of queues; only workers serving any of them (workers "
                       "serving all queues included)");
   admin::AddCentralFlags(command, &options->central);
-  command->callback([&context, options, command] {
+  command->callback([&context, options] {
     context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) -> absl::Status {
       admin::WorkerFilter filter;
       filter.states = options->states;
-      if (command->count("--worker-name-pattern") > 0) filter.name_glob = options->name_pattern;
+      // As edge3, an empty pattern filters nothing.
+      if (!options->name_pattern.empty()) filter.name_glob = options->name_pattern;
       filter.queues = admin::SplitQueueList(options->queues);
       absl::StatusOr<std::vector<admin::WorkerRecord>> workers = WorkerAdmin(conn).List(filter);
       if (!workers.ok()) return workers.status();
@@ -313,6 +316,20 @@ void AddDbCommands(CLI::App& app, cli::CliContext& context) {
   });
 }
 
+const std::set<std::string> kAdminCommandNames = {
+    "list-workers",
+    "remote-edge-worker-request-maintenance",
+    "remote-edge-worker-exit-maintenance",
+    "remote-edge-worker-update-maintenance-comment",
+    "remove-remote-edge-worker",
+    "shutdown-remote-edge-worker",
+    "add-worker-queues",
+    "remove-worker-queues",
+    "set-worker-concurrency",
+    "shutdown-all-workers",
+    "db",
+    "health"};
+
 }  // namespace
 
 void AddAdminCommands(CLI::App& app, cli::CliContext& context) {
@@ -323,6 +340,9 @@ void AddAdminCommands(CLI::App& app, cli::CliContext& context) {
   AddShutdownAll(app, context);
   AddDbCommands(app, context);
   admin::AddHealthCommand(app, context);
+  for (CLI::App* command : app.get_subcommands({})) {
+    if (kAdminCommandNames.count(command->get_name()) > 0) admin::UseAirflowHelp(command);
+  }
 }
 
 }  // namespace edgectl::controlplane

@@ -115,7 +115,8 @@ const std::vector<std::string> kAdminCommands = {
     "remove-worker-queues",
     "set-worker-concurrency",
     "shutdown-all-workers",
-    "db"};
+    "db",
+    "health"};
 
 TEST_F(EdgectlAdminCliTest, HelpListsEveryCommandAndFlag) {
   RunResult top = Run({"--help"});
@@ -124,23 +125,34 @@ TEST_F(EdgectlAdminCliTest, HelpListsEveryCommandAndFlag) {
   EXPECT_THAT(top.out, HasSubstr("Query the db to list all registered edge workers."));
   EXPECT_THAT(top.out, HasSubstr("Request graceful shutdown of all edge workers."));
 
+  // argparse-style help: usage line, description, "options:" with "-x, --long METAVAR".
   const std::map<std::string, std::vector<std::string>> flags = {
       {"list-workers",
-       {"-o,--output", "-s,--state", "--worker-name-pattern,--name-pattern", "-q,--queues",
-        "--sql-alchemy-conn", "-v,--verbose"}},
-      {"remote-edge-worker-request-maintenance", {"-H,--edge-hostname", "-c,--comments"}},
-      {"remote-edge-worker-exit-maintenance", {"-H,--edge-hostname"}},
-      {"remote-edge-worker-update-maintenance-comment", {"-H,--edge-hostname", "-c,--comments"}},
-      {"remove-remote-edge-worker", {"-H,--edge-hostname"}},
-      {"shutdown-remote-edge-worker", {"-H,--edge-hostname"}},
-      {"add-worker-queues", {"-H,--edge-hostname", "-q,--queues"}},
-      {"remove-worker-queues", {"-H,--edge-hostname", "-q,--queues"}},
-      {"set-worker-concurrency", {"-H,--edge-hostname", "-c,--concurrency"}},
-      {"shutdown-all-workers", {"-y,--yes", "--sql-alchemy-conn"}},
+       {"usage: edgectl list-workers [-h] [-o (table, json, yaml, plain)] [-s STATE [STATE ...]]",
+        "-o, --output (table, json, yaml, plain)", "-s, --state STATE [STATE ...]",
+        "--worker-name-pattern, --name-pattern WORKER_NAME_PATTERN", "-q, --queues QUEUES",
+        "--sql-alchemy-conn SQL_ALCHEMY_CONN", "-v, --verbose", "options:"}},
+      {"remote-edge-worker-request-maintenance",
+       {"-H EDGE_HOSTNAME -c COMMENTS", "-H, --edge-hostname EDGE_HOSTNAME",
+        "-c, --comments COMMENTS", "Put remote edge worker on maintenance."}},
+      {"remote-edge-worker-exit-maintenance", {"-H, --edge-hostname EDGE_HOSTNAME"}},
+      {"remote-edge-worker-update-maintenance-comment",
+       {"-H, --edge-hostname EDGE_HOSTNAME", "-c, --comments COMMENTS"}},
+      {"remove-remote-edge-worker", {"-H, --edge-hostname EDGE_HOSTNAME"}},
+      {"shutdown-remote-edge-worker", {"-H, --edge-hostname EDGE_HOSTNAME"}},
+      {"add-worker-queues", {"-H, --edge-hostname EDGE_HOSTNAME", "-q, --queues QUEUES"}},
+      {"remove-worker-queues", {"-H, --edge-hostname EDGE_HOSTNAME", "-q, --queues QUEUES"}},
+      {"set-worker-concurrency",
+       {"-H, --edge-hostname EDGE_HOSTNAME", "-c, --concurrency CONCURRENCY"}},
+      {"shutdown-all-workers",
+       {"usage: edgectl shutdown-all-workers [-h] [-y]", "-y, --yes",
+        "Skip confirmation prompt and proceed with shutdown"}},
+      {"health", {"-o, --output (table, json, yaml, plain)", "--api-url API_URL"}},
   };
   for (const auto& [command, expected] : flags) {
     RunResult help = Run({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_THAT(help.out, HasSubstr("-h, --help            show this help message and exit"));
     for (const std::string& flag : expected) EXPECT_THAT(help.out, HasSubstr(flag)) << command;
   }
   RunResult db_help = Run({"db", "--help"});
