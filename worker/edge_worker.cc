@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "common/edge_states.h"
 #include "spdlog/spdlog.h"
+#include "worker/drain_escalation.h"
 #include "worker/local_files.h"
 #include "worker/state_body.h"
 
@@ -72,6 +73,7 @@ EdgeWorker::EdgeWorker(WorkerOptions options, InterpreterVersions versions,
       state_(options_.concurrency, options_.queues),
       log_shipper_(options_.worker_name, kMaxLogBatchBytes),
       link_(deps.sidecar, deps.clock, deps.random, &wake_),
+      drain_escalation_(options_.drain_timeout_sec, options_.drain_kill_grace_sec),
       heartbeat_interval_(absl::Seconds(options_.heartbeat_interval_sec)) {
   worker_start_time_ =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E6S", deps_.clock->Now(), absl::LocalTimeZone());
@@ -584,13 +586,8 @@ void EdgeWorker::StartDrain(const char* reason) {
   if (!state_.StartDrain()) return;
   drain_started_at_ = deps_.clock->Now();
   if (reason == nullptr) return;
-  const std::string policy =
-      options_.drain_timeout_sec <= 0
-          ? "Drain timeout disabled; will wait indefinitely."
-          : absl::StrCat("Drain timeout: ", options_.drain_timeout_sec, "s (then SIGTERM), kill grace: ",
-                         options_.drain_kill_grace_sec, "s (then SIGKILL).");
   spdlog::info("Request to shut down Edge Worker received, waiting for jobs to complete. {}",
-               policy);
+               drain_escalation_.PolicyDescription());
 }
 
 void EdgeWorker::OnStatusSignal() {
@@ -632,32 +629,21 @@ void EdgeWorker::WriteStatusFile() {
 }
 
 void EdgeWorker::EnforceDrainTimeout() {
-  if (options_.drain_timeout_sec <= 0 || !state_.drain() || jobs_.empty()) return;
-  const absl::Time now = deps_.clock->Now();
-  if (now - drain_started_at_ < absl::Seconds(options_.drain_timeout_sec)) return;
-  if (!drain_term_sent_at_.has_value()) {
-    drain_term_sent_at_ = now;
+  if (!state_.drain() || jobs_.empty()) return;
+  const DrainEscalation::Step step = drain_escalation_.Check(drain_started_at_, deps_.clock->Now());
+  if (step.action == DrainEscalation::Action::kNone) return;
+  const bool kill = step.action == DrainEscalation::Action::kKill;
+  if (kill) {
+    spdlog::warn("Drain kill grace of {}s exceeded with {} job(s) still running. Sending SIGKILL "
+                 "and exiting.",
+                 options_.drain_kill_grace_sec, jobs_.size());
+  } else {
     spdlog::warn("Drain timeout of {}s exceeded with {} job(s) still running. Sending SIGTERM.",
                  options_.drain_timeout_sec, jobs_.size());
-    PushNoticeToAllJobs(absl::StrCat(
-        "Edge worker drain timeout of ", options_.drain_timeout_sec,
-        "s expired; sending SIGTERM to task supervisor. Will escalate to SIGKILL after ",
-        options_.drain_kill_grace_sec, "s grace."));
-    SignalJobs(SIGTERM, /*whole_group=*/false);
-    return;
   }
-  if (!drain_kill_sent_ && now - *drain_term_sent_at_ >= absl::Seconds(options_.drain_kill_grace_sec)) {
-    drain_kill_sent_ = true;
-    spdlog::warn(
-        "Drain kill grace of {}s exceeded with {} job(s) still running. Sending SIGKILL and "
-        "exiting.",
-        options_.drain_kill_grace_sec, jobs_.size());
-    PushNoticeToAllJobs(absl::StrCat("Edge worker drain kill-grace of ",
-                                     options_.drain_kill_grace_sec,
-                                     "s expired; sending SIGKILL and exiting worker."));
-    // Reaped by the next ticks (SIGKILL cannot be ignored), so their failure still gets reported.
-    SignalJobs(SIGKILL, /*whole_group=*/true);
-  }
+  PushNoticeToAllJobs(step.notice);
+  // After SIGKILL the jobs are reaped by the next ticks, so their failure is still reported.
+  SignalJobs(kill ? SIGKILL : SIGTERM, /*whole_group=*/kill);
 }
 
 void EdgeWorker::SignalJobs(int signal, bool whole_group) {

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "proto/edge_worker.pb.h"
 #include "worker/clock.h"
+#include "worker/drain_escalation.h"
 #include "worker/interpreter_versions.h"
 #include "worker/job_state_outbox.h"
 #include "worker/log_shipper.h"
@@ -126,6 +127,7 @@ class EdgeWorker {
   LogShipper log_shipper_;
   WakePipe wake_;
   SidecarLink link_;
+  DrainEscalation drain_escalation_;
   std::string worker_start_time_;
 
   std::vector<RunningJob> jobs_;
@@ -142,8 +144,6 @@ class EdgeWorker {
 
   // Drain bookkeeping.
   absl::Time drain_started_at_;
-  std::optional<absl::Time> drain_term_sent_at_;
-  bool drain_kill_sent_ = false;
   std::optional<absl::Time> drained_at_;
   std::optional<std::string> fatal_message_;  // set when the worker must exit non-zero
 
