@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/controlplane/sidecar_harness.h"
+#include "tests/fakes/fake_sidecar_store.h"
 #include "tests/fixtures/edge_database.h"
 
 namespace edgectl::testing {
@@ -25,6 +26,41 @@ std::string Metrics(int port) {
   auto res = client.Get("/metrics");
   if (!res || res->status != 200) return "";
   return res->body;
+}
+
+const std::string kServing("\x08\x01", 2);     // HealthCheckResponse{status: SERVING}
+const std::string kNotServing("\x08\x02", 2);  // HealthCheckResponse{status: NOT_SERVING}
+
+// grpc.health.v1.Health/Check for the sidecar's service, as raw protobuf bytes (hand-encoded,
+// so the test needs no health proto library); "" when the call fails.
+std::string HealthStatus(const std::string& address) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  const std::string service = "edgectl.v1.EdgeWorkerService";
+  std::string request = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::ByteBuffer response;
+  absl::Mutex mu;
+  bool done = false;
+  grpc::Status status;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request_buffer,
+                    &response, [&](grpc::Status s) {
+                      absl::MutexLock lock(&mu);
+                      status = s;
+                      done = true;
+                    });
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(&done));
+  std::vector<grpc::Slice> slices;
+  if (!status.ok() || !response.Dump(&slices).ok()) return "";
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes;
 }
 
 TEST(FleetTest, TwoSidecarsOnOneDatabaseHandOutEachJobOnce) {
@@ -169,36 +205,23 @@ TEST(FleetTest, MetricsAndHealth) {
   EXPECT_EQ(text.find("test-secret"), std::string::npos);
 
   // gRPC health: SERVING with the database reachable.
-  auto channel = grpc::CreateChannel(sidecar.address(), grpc::InsecureChannelCredentials());
-  grpc::ByteBuffer ignored;
-  grpc::GenericStub generic(channel);
-  // grpc.health.v1.HealthCheckRequest{service: "edgectl.v1.EdgeWorkerService"}, hand-encoded
-  // (field 1, length-delimited) so the test needs no health proto library.
-  const std::string service = "edgectl.v1.EdgeWorkerService";
-  std::string request = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
-  grpc::Slice slice(request);
-  grpc::ByteBuffer request_buffer(&slice, 1);
-  grpc::ClientContext ctx;
-  grpc::ByteBuffer response;
-  absl::Mutex mu;
-  bool done = false;
-  grpc::Status status;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request_buffer,
-                    &response, [&](grpc::Status s) {
-                      absl::MutexLock lock(&mu);
-                      status = s;
-                      done = true;
-                    });
-  {
-    absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(&done));
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
+  EXPECT_EQ(HealthStatus(sidecar.address()), kServing);
+}
+
+TEST(FleetTest, HealthFollowsTheDatabase) {
+  const std::string dsn = CreateEdgeDatabase("cp_health");
+  ASSERT_FALSE(dsn.empty());
+  auto store = std::make_unique<FakeSidecarStore>();
+  FakeSidecarStore* store_handle = store.get();
+  store->FailWith(absl::UnavailableError("database down"));
+  auto options = TestOptions(dsn);
+  controlplane::ControlPlaneServer server(options, std::make_shared<FakeEdgeApi>(dsn),
+                                          std::move(store));
+  ASSERT_TRUE(server.Start().ok());
+  const std::string address = absl::StrCat("127.0.0.1:", server.port());
+  ASSERT_TRUE(WaitUntil([&] { return HealthStatus(address) == kNotServing; }));
+  store_handle->FailWith(absl::OkStatus());
+  EXPECT_TRUE(WaitUntil([&] { return HealthStatus(address) == kServing; }));
 }
 
 std::string ReadAll(const std::string& path) {
