@@ -248,15 +248,11 @@ void AddShutdownAll(CLI::App& app, cli::CliContext& context) {
   command->add_flag("-y,--yes", options->yes, "Skip confirmation prompt and proceed with shutdown");
   admin::AddCentralFlags(command, &options->central);
   command->callback([&context, options] {
-    if (!options->yes) {
-      if (absl::Status confirmed = ConfirmShutdownAll(); !confirmed.ok()) {
-        std::cerr << (absl::IsCancelled(confirmed) ? "" : "Error: ") << confirmed.message()
-                  << std::endl;
-        context.exit_code = 1;
-        return;
-      }
-    }
     context.exit_code = RunCentral(options->central, [&](pqxx::connection& conn) -> absl::Status {
+      // Asked once the database is known to be reachable, as edge3 checks it before asking.
+      if (!options->yes) {
+        if (absl::Status confirmed = ConfirmShutdownAll(); !confirmed.ok()) return confirmed;
+      }
       absl::StatusOr<admin::ShutdownAllResult> result = WorkerAdmin(conn).RequestShutdownAll();
       if (!result.ok()) return result.status();
       if (result->requested.empty() && result->already_offline.empty()) {

@@ -36,7 +36,8 @@ int RunCentral(const CentralFlags& flags,
   }();
   if (status.ok()) return 0;
   std::cout.flush();
-  std::cerr << "Error: " << status.message() << std::endl;
+  // A declined confirmation prints just "Cancelled", as edge3's SystemExit("Cancelled").
+  std::cerr << (absl::IsCancelled(status) ? "" : "Error: ") << status.message() << std::endl;
   return 1;
 }
 

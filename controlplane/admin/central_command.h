@@ -2,8 +2,9 @@
 //
 // What every central admin command shares: the database flags (--sql-alchemy-conn, -v/--verbose),
 // connecting (admin_database.h), and turning an absl::Status into edge3's console behaviour:
-// "Error: <message>" on stderr and exit code 1 (edge3 >= 4.3.0 exits non-zero on every admin
-// failure). Success messages go to stdout, as Airflow's console log handler prints them.
+// "Error: <message>" on stderr (for CANCELLED the message alone) and exit code 1 (edge3 >= 4.3.0
+// exits non-zero on every admin failure). Success messages go to stdout, as Airflow's console log
+// handler prints them.
 #ifndef EDGECTL_CONTROLPLANE_ADMIN_CENTRAL_COMMAND_H_
 #define EDGECTL_CONTROLPLANE_ADMIN_CENTRAL_COMMAND_H_
 
