@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_split.h"
 #include "controlplane/admin/utf8.h"
+#include "controlplane/admin/worker_listing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -132,6 +133,26 @@ TEST(ListingOutputTest, PlainIsTabulatePlain) {
             "w1               0  ['a']\n"
             "worker-two      12         hi there\n");
   EXPECT_EQ(RenderRecords({}, OutputFormat::kPlain), "No data found\n");
+}
+
+TEST(ListingOutputTest, WorkerColumnsAreEdge3sInOrder) {
+  WorkerRecord worker;
+  worker.worker_name = "w1";
+  worker.state = "idle";
+  worker.queues = std::vector<std::string>{"default", "gpu"};
+  worker.jobs_active = 3;
+  worker.concurrency = "8";
+  EXPECT_EQ(RenderRecords(WorkerListingRecords({worker}), OutputFormat::kJson),
+            "[{\"worker_name\": \"w1\", \"state\": \"idle\", \"queues\": [\"default\", \"gpu\"], "
+            "\"jobs_active\": \"3\", \"concurrency\": \"8\", \"free_concurrency\": null, "
+            "\"maintenance_comment\": null}]\n");
+  EXPECT_EQ(RenderRecords(WorkerListingRecords({worker}), OutputFormat::kTable),
+            "worker_name | state | queues      | jobs_active | concurrency | free_concurrency | "
+            "maintenance_comment\n"
+            "============+=======+=============+=============+=============+==================+="
+            "===================\n"
+            "w1          | idle  | default,gpu | 3           | 8           | None             | "
+            "None               \n\n");
 }
 
 TEST(ListingOutputTest, UnknownFormatIsRefusedWithTheAllowedOnes) {
