@@ -178,7 +178,9 @@ grpc::ServerUnaryReactor* EdgeWorkerService::FinishOnExecutor(
     return reactor;
   }
   absl::Status submitted =
-      c_.executor.Submit([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
+      c_.executor.Submit([reactor, work = std::move(work)] {
+        reactor->Finish(ToGrpcStatus(work()));
+      });
   if (!submitted.ok()) reactor->Finish(ToGrpcStatus(submitted));
   return reactor;
 }

@@ -14,7 +14,8 @@ namespace edgectl::controlplane {
 
 class PgSidecarStore final : public SidecarStore {
  public:
-  PgSidecarStore(std::string libpq_dsn, size_t pool_size) : pool_(std::move(libpq_dsn), pool_size) {}
+  PgSidecarStore(std::string libpq_dsn, size_t pool_size)
+      : pool_(std::move(libpq_dsn), pool_size) {}
 
   absl::StatusOr<std::vector<QueuedWork>> QueuedWorkByQueue() override;
   absl::StatusOr<bool> RequeueJob(const bridge::JobKey& key,

@@ -31,7 +31,8 @@ absl::Status ValidateWorkerName(const std::string& worker_name) {
   if (length > states::kMaxWorkerNameLength) {
     return absl::InvalidArgumentError(absl::StrCat(
         "worker name \"", worker_name, "\" has ", length, " characters; edge3 allows at most ",
-        states::kMaxWorkerNameLength, " (edge_worker.worker_name): choose a shorter --edge-hostname"));
+        states::kMaxWorkerNameLength,
+        " (edge_worker.worker_name): choose a shorter --edge-hostname"));
   }
   return absl::OkStatus();
 }

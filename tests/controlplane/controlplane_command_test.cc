@@ -70,7 +70,8 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
   const std::string line = child->Stdout();
   ASSERT_TRUE(std::regex_search(
       line, m,
-      std::regex(R"(controlplane listening on 127\.0\.0\.1:(\d+) \(metrics on 127\.0\.0\.1:(\d+)\))")))
+      std::regex(R"(controlplane listening on 127\.0\.0\.1:(\d+) )"
+                 R"(\(metrics on 127\.0\.0\.1:(\d+)\))")))
       << line;
   const int port = std::stoi(m[1]);
   const int metrics_port = std::stoi(m[2]);

@@ -103,8 +103,8 @@ absl::StatusOr<bridge::WorkerRegistrationReturn> FakeEdgeApi::RegisterWorker(
     const std::string& worker_name, const bridge::WorkerStateBody& body) {
   if (absl::Status s = Enter(Endpoint::kRegister); !s.ok()) return s;
   if (absl::Status s = AssertVersion(body.sysinfo); !s.ok()) return s;
-  auto stored = db::RunPg("register", [&]() -> absl::StatusOr<std::string> {
-    pqxx::connection c(dsn_);
+  auto stored = pool_.With("register",
+                           [&](pqxx::connection& c) -> absl::StatusOr<std::string> {
     pqxx::work tx(c);
     pqxx::result row = tx.exec_params(
         "SELECT state FROM edge_worker WHERE worker_name = $1 FOR UPDATE", worker_name);
@@ -137,8 +137,8 @@ absl::StatusOr<bridge::WorkerRegistrationReturn> FakeEdgeApi::RegisterWorker(
 absl::StatusOr<bridge::WorkerSetStateReturn> FakeEdgeApi::SetState(
     const std::string& worker_name, const bridge::WorkerStateBody& body) {
   if (absl::Status s = Enter(Endpoint::kSetState); !s.ok()) return s;
-  auto reply = db::RunPg("set_state", [&]() -> absl::StatusOr<bridge::WorkerSetStateReturn> {
-    pqxx::connection c(dsn_);
+  using Reply = absl::StatusOr<bridge::WorkerSetStateReturn>;
+  auto reply = pool_.With("set_state", [&](pqxx::connection& c) -> Reply {
     pqxx::work tx(c);
     pqxx::result row = tx.exec_params(
         "SELECT state, queues, maintenance_comment, concurrency FROM edge_worker "
@@ -173,8 +173,8 @@ absl::Status FakeEdgeApi::UpdateQueues(const std::string&,
 absl::StatusOr<std::optional<bridge::EdgeJobFetched>> FakeEdgeApi::FetchJob(
     const std::string& worker_name, const bridge::FetchRequest& request) {
   if (absl::Status s = Enter(Endpoint::kFetchJob); !s.ok()) return s;
-  return db::RunPg("jobs/fetch", [&]() -> std::optional<bridge::EdgeJobFetched> {
-    pqxx::connection c(dsn_);
+  using Fetched = std::optional<bridge::EdgeJobFetched>;
+  return pool_.With("jobs/fetch", [&](pqxx::connection& c) -> Fetched {
     pqxx::work tx(c);
     std::string queue_filter;
     if (request.queues) {
@@ -214,8 +214,7 @@ absl::StatusOr<std::optional<bridge::EdgeJobFetched>> FakeEdgeApi::FetchJob(
 
 absl::Status FakeEdgeApi::SetJobState(const bridge::JobKey& key, const std::string& state) {
   if (absl::Status s = Enter(Endpoint::kSetJobState); !s.ok()) return s;
-  return db::RunPg("jobs/state", [&] {
-    pqxx::connection c(dsn_);
+  return pool_.With("jobs/state", [&](pqxx::connection& c) {
     pqxx::work tx(c);
     tx.exec_params(
         "UPDATE edge_job SET state = $7, last_update = now() WHERE dag_id = $1 AND "
@@ -236,8 +235,7 @@ absl::StatusOr<std::string> FakeEdgeApi::LogfilePath(const bridge::JobKey& key) 
 absl::Status FakeEdgeApi::PushLogs(const bridge::JobKey& key, absl::Time log_chunk_time,
                                    const std::string& log_chunk_data) {
   if (absl::Status s = Enter(Endpoint::kPushLogs); !s.ok()) return s;
-  return db::RunPg("logs/push", [&] {
-    pqxx::connection c(dsn_);
+  return pool_.With("logs/push", [&](pqxx::connection& c) {
     pqxx::work tx(c);
     tx.exec_params(
         "INSERT INTO edge_logs (dag_id, task_id, run_id, map_index, try_number, "

@@ -23,6 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "bridge/edge_api.h"
+#include "controlplane/pg_connection_pool.h"
 
 namespace edgectl::testing {
 
@@ -37,7 +38,7 @@ class FakeEdgeApi final : public bridge::EdgeApi {
   static constexpr char kAirflowVersion[] = "3.1.0";
   static constexpr char kProviderVersion[] = "5.0.0";
 
-  explicit FakeEdgeApi(std::string dsn) : dsn_(std::move(dsn)) {}
+  explicit FakeEdgeApi(std::string dsn) : pool_(std::move(dsn), 8) {}
 
   // The next `times` calls of the endpoint fail with `status` (before touching the database).
   void FailNext(Endpoint endpoint, absl::Status status, int times = 1);
@@ -68,7 +69,7 @@ class FakeEdgeApi final : public bridge::EdgeApi {
   // Counts the call and returns the injected failure, if any.
   absl::Status Enter(Endpoint endpoint);
 
-  const std::string dsn_;
+  controlplane::PgConnectionPool pool_;
   mutable absl::Mutex mu_;
   std::map<Endpoint, int> calls_ ABSL_GUARDED_BY(mu_);
   std::map<Endpoint, Failure> failures_ ABSL_GUARDED_BY(mu_);
