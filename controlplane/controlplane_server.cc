@@ -85,7 +85,6 @@ absl::Status ControlPlaneServer::Start() {
                                                options_.listen_address,
                                                " (address in use?); choose --listen-address"));
   }
-  started_ = true;
   if (!options_.metrics_address.empty()) {
     auto [host, port] = *SplitHostPort(options_.metrics_address);
     absl::StatusOr<int> bound = metrics_http_.Start(host, port);

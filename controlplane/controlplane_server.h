@@ -76,7 +76,6 @@ class ControlPlaneServer {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool started_ = false;
   std::thread health_thread_;
 };
 
