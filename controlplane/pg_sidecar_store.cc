@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "controlplane/admin/python_list_repr.h"
+#include "common/python_list_repr.h"
 
 namespace edgectl::controlplane {
 namespace {
@@ -30,7 +30,7 @@ WorkerRow RowToWorker(const pqxx::row& r) {
   w.worker_name = r[0].as<std::string>();
   w.state = r[1].as<std::string>();
   if (!r[2].is_null()) {
-    absl::StatusOr<std::vector<std::string>> queues = admin::ParsePythonStrList(r[2].c_str());
+    absl::StatusOr<std::vector<std::string>> queues = ParsePythonStrList(r[2].c_str());
     if (!queues.ok()) {
       spdlog::warn("worker {}: {}; treating it as all queues", w.worker_name,
                    queues.status().ToString());

@@ -2,18 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/edge_states.h"
+#include "common/utf8.h"
 
 namespace edgectl::controlplane {
-namespace {
 
 // edge3 limits count characters (Python str length), i.e. UTF-8 code points.
-size_t CodePoints(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-}  // namespace
 
 absl::Status ValidateProtocolVersion(v1::ProtocolVersion version) {
   if (version == v1::PROTOCOL_VERSION_1) return absl::OkStatus();
@@ -27,7 +20,7 @@ absl::Status ValidateWorkerName(const std::string& worker_name) {
   if (worker_name.empty()) {
     return absl::InvalidArgumentError("worker_name is empty; set --edge-hostname or the hostname");
   }
-  const size_t length = CodePoints(worker_name);
+  const size_t length = CodePointCount(worker_name);
   if (length > states::kMaxWorkerNameLength) {
     return absl::InvalidArgumentError(absl::StrCat(
         "worker name \"", worker_name, "\" has ", length, " characters; edge3 allows at most ",
@@ -40,7 +33,7 @@ absl::Status ValidateWorkerName(const std::string& worker_name) {
 absl::Status ValidateQueues(const std::optional<std::vector<std::string>>& queues) {
   if (!queues) return absl::OkStatus();
   for (const std::string& queue : *queues) {
-    const size_t length = CodePoints(queue);
+    const size_t length = CodePointCount(queue);
     if (length > states::kMaxQueueNameLength) {
       return absl::InvalidArgumentError(absl::StrCat(
           "queue name \"", queue.substr(0, 40), "...\" has ", length,

@@ -16,7 +16,7 @@
 #include "controlplane/admin/central_command.h"
 #include "controlplane/admin/health_command.h"
 #include "controlplane/admin/listing_output.h"
-#include "controlplane/admin/python_list_repr.h"
+#include "common/python_list_repr.h"
 #include "controlplane/admin/worker_admin.h"
 #include "controlplane/admin/worker_listing.h"
 #include "controlplane/db/schema.h"
@@ -189,7 +189,7 @@ void AddQueueAndConcurrencyCommands(CLI::App& app, cli::CliContext& context) {
           return a.AddQueues(o.hostname, admin::SplitQueueList(o.queues));
         },
         [](const OneWorkerOptions& o) {
-          return "Added queues " + admin::FormatPythonStrList(admin::SplitQueueList(o.queues)) +
+          return "Added queues " + FormatPythonStrList(admin::SplitQueueList(o.queues)) +
                  " to " + WorkerLabel(o.hostname);
         });
 
@@ -202,7 +202,7 @@ void AddQueueAndConcurrencyCommands(CLI::App& app, cli::CliContext& context) {
           return a.RemoveQueues(o.hostname, admin::SplitQueueList(o.queues));
         },
         [](const OneWorkerOptions& o) {
-          return "Removed queues " + admin::FormatPythonStrList(admin::SplitQueueList(o.queues)) +
+          return "Removed queues " + FormatPythonStrList(admin::SplitQueueList(o.queues)) +
                  " from " + WorkerLabel(o.hostname);
         });
 

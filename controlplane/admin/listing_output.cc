@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "controlplane/admin/python_list_repr.h"
-#include "controlplane/admin/utf8.h"
+#include "common/python_list_repr.h"
+#include "common/utf8.h"
 
 namespace edgectl::admin {
 namespace {

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/edge_states.h"
 #include "controlplane/admin/name_pattern.h"
-#include "controlplane/admin/python_list_repr.h"
-#include "controlplane/admin/utf8.h"
+#include "common/python_list_repr.h"
+#include "common/utf8.h"
 #include "controlplane/db/pg_status.h"
 
 namespace edgectl::admin {

@@ -9,7 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "absl/strings/str_split.h"
-#include "controlplane/admin/utf8.h"
+#include "common/utf8.h"
 #include "controlplane/admin/worker_listing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

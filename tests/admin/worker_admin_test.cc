@@ -19,7 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/edge_states.h"
-#include "controlplane/admin/python_list_repr.h"
+#include "common/python_list_repr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/admin/seed_workers.h"

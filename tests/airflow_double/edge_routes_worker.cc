@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/edge_states.h"
 #include "tests/airflow_double/edge_routes_internal.h"
-#include "tests/airflow_double/python_repr.h"
+#include "common/python_list_repr.h"
 #include "tests/airflow_double/worker_state_rules.h"
 
 namespace edgectl::airflow_double {
@@ -48,7 +48,7 @@ std::optional<std::string> OptionalText(const pqxx::field& f) {
 
 ordered_json QueuesJson(const std::optional<std::string>& repr) {
   if (!repr.has_value()) return nullptr;
-  absl::StatusOr<std::vector<std::string>> queues = ParsePythonStringList(*repr);
+  absl::StatusOr<std::vector<std::string>> queues = ParsePythonStrList(*repr);
   if (!queues.ok()) throw std::runtime_error(std::string(queues.status().message()));
   return *queues;
 }
@@ -86,7 +86,7 @@ Reply EdgeRoutes::Register(const std::string& worker_name, const std::string& te
   if (std::optional<Reply> mismatch = VersionMismatch(body->sysinfo)) return *mismatch;
   return InTransaction("register", [&](pqxx::work& tx) {
     const std::string now = NowText();
-    const std::optional<std::string> queues = QueuesToPythonRepr(body->queues);
+    const std::optional<std::string> queues = QueuesToColumn(body->queues);
     const bool created =
         tx.exec_params("INSERT INTO edge_worker (worker_name, state, queues, team_name, "
                        "first_online, jobs_active) VALUES ($1, $2, $3, $4, $5::timestamptz, 0) "
@@ -159,7 +159,7 @@ Reply EdgeRoutes::UpdateQueues(const std::string& worker_name, const std::string
     std::vector<std::string> queues;
     if (!rows[0][0].is_null()) {
       absl::StatusOr<std::vector<std::string>> stored =
-          ParsePythonStringList(rows[0][0].as<std::string>());
+          ParsePythonStrList(rows[0][0].as<std::string>());
       if (!stored.ok()) throw std::runtime_error(std::string(stored.status().message()));
       queues = *stored;
     }
@@ -170,7 +170,7 @@ Reply EdgeRoutes::UpdateQueues(const std::string& worker_name, const std::string
       queues.erase(std::remove(queues.begin(), queues.end(), q), queues.end());
     }
     tx.exec_params("UPDATE edge_worker SET queues = $2 WHERE worker_name = $1", worker_name,
-                   QueuesToPythonRepr(queues));
+                   QueuesToColumn(queues));
     tx.commit();
     return Reply{};
   });

@@ -5,8 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/edge_states.h"
-#include "controlplane/admin/python_list_repr.h"
+#include "common/python_list_repr.h"
 #include "controlplane/db/pg_status.h"
+#include "tests/airflow_double/worker_state_rules.h"
 
 namespace edgectl::testing {
 namespace {
@@ -40,34 +41,14 @@ absl::Status AssertVersion(const bridge::Sysinfo& sysinfo) {
   return absl::OkStatus();
 }
 
-std::optional<std::string> QueuesColumn(const std::optional<std::vector<std::string>>& queues) {
-  if (!queues || queues->empty()) return std::nullopt;
-  return admin::FormatPythonStrList(*queues);
-}
-
 std::optional<std::vector<std::string>> QueuesOf(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
-  absl::StatusOr<std::vector<std::string>> q = admin::ParsePythonStrList(f.c_str());
+  absl::StatusOr<std::vector<std::string>> q = ParsePythonStrList(f.c_str());
   if (!q.ok() || q->empty()) return std::nullopt;
   return *q;
 }
 
 }  // namespace
-
-std::string RedefineState(const std::string& db, const std::string& reported) {
-  if (db == st::kMaintenanceRequest && reported != st::kMaintenancePending &&
-      reported != st::kMaintenanceMode) {
-    return st::kMaintenanceRequest;
-  }
-  if ((db == st::kOfflineMaintenance || db == st::kMaintenanceMode ||
-       db == st::kMaintenancePending) && reported == st::kStarting) {
-    return st::kMaintenanceRequest;
-  }
-  if (db == st::kMaintenanceExit && reported == st::kMaintenancePending) return st::kRunning;
-  if (db == st::kMaintenanceExit && reported == st::kMaintenanceMode) return st::kIdle;
-  if (db == st::kShutdownRequest && !st::IsOfflineState(reported)) return st::kShutdownRequest;
-  return reported;
-}
 
 void FakeEdgeApi::FailNext(Endpoint endpoint, absl::Status status, int times) {
   absl::MutexLock lock(&mu_);
@@ -116,7 +97,7 @@ absl::StatusOr<bridge::WorkerRegistrationReturn> FakeEdgeApi::RegisterWorker(
             "HTTP 409: Worker '", worker_name, "' is already active in state '", db_state,
             "'. Cannot start a duplicate worker with the same name."));
       }
-      state = RedefineState(db_state, body.state);
+      state = airflow_double::RedefineState(db_state, body.state);
     }
     pqxx::result r = tx.exec_params(
         "INSERT INTO edge_worker (worker_name, state, queues, first_online, last_update, "
@@ -125,7 +106,7 @@ absl::StatusOr<bridge::WorkerRegistrationReturn> FakeEdgeApi::RegisterWorker(
         "jobs_active = $4, team_name = $5 "
         "RETURNING to_char(last_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') "
         "|| '+00:00'",
-        worker_name, state, QueuesColumn(body.queues), body.jobs_active, body.team_name);
+        worker_name, state, QueuesToColumn(body.queues), body.jobs_active, body.team_name);
     tx.commit();
     return r[0][0].as<std::string>();
   });
@@ -146,7 +127,7 @@ absl::StatusOr<bridge::WorkerSetStateReturn> FakeEdgeApi::SetState(
         worker_name);
     if (row.empty()) return absl::NotFoundError("HTTP 404: Worker not found");
     bridge::WorkerSetStateReturn out;
-    out.state = RedefineState(row[0][0].as<std::string>(), body.state);
+    out.state = airflow_double::RedefineState(row[0][0].as<std::string>(), body.state);
     out.queues = QueuesOf(row[0][1]);
     if (!row[0][2].is_null()) out.maintenance_comments = row[0][2].as<std::string>();
     if (!row[0][3].is_null()) out.concurrency = row[0][3].as<int>();

@@ -75,9 +75,6 @@ class FakeEdgeApi final : public bridge::EdgeApi {
   std::map<Endpoint, Failure> failures_ ABSL_GUARDED_BY(mu_);
 };
 
-// edge3's redefine_state (routes/worker.py): the state stored and returned for a report.
-std::string RedefineState(const std::string& db_state, const std::string& reported_state);
-
 }  // namespace edgectl::testing
 
 #endif  // EDGECTL_TESTS_FAKES_FAKE_EDGE_API_H_

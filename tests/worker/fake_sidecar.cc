@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "common/edge_states.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/airflow_double/worker_state_rules.h"
 
 namespace edgectl::testing {
 
@@ -21,7 +22,7 @@ class FakeSidecar::Service final : public v1::EdgeWorkerService::Service {
     std::lock_guard<std::mutex> lock(owner_->mutex_);
     owner_->registers_.push_back(*request);
     if (!owner_->register_error_.ok()) return owner_->register_error_;
-    owner_->server_state_ = owner_->RedefineState(request->body().state());
+    owner_->server_state_ = airflow_double::RedefineState(owner_->server_state_, request->body().state());
     response->set_versions_match(true);
     response->set_server_protocol_version(v1::PROTOCOL_VERSION_1);
     response->set_heartbeat_interval_seconds(owner_->heartbeat_interval_);
@@ -189,28 +190,9 @@ void FakeSidecar::FailPushLogsAfterStore(int n) {
   fail_push_logs_after_store_ = n;
 }
 
-std::string FakeSidecar::RedefineState(const std::string& reported) {
-  namespace s = states;
-  const std::string& db = server_state_;
-  if (db == s::kMaintenanceRequest && reported != s::kMaintenancePending &&
-      reported != s::kMaintenanceMode) {
-    return db;
-  }
-  if ((db == s::kOfflineMaintenance || db == s::kMaintenanceMode || db == s::kMaintenancePending) &&
-      reported == s::kStarting) {
-    return s::kMaintenanceRequest;
-  }
-  if (db == s::kMaintenanceExit) {
-    if (reported == s::kMaintenancePending) return s::kRunning;
-    if (reported == s::kMaintenanceMode) return s::kIdle;
-  }
-  if (db == s::kShutdownRequest && !s::IsOfflineState(reported)) return db;
-  return reported;
-}
-
 v1::HeartbeatResponse FakeSidecar::ViewFor(const std::string& reported,
                                            const v1::WorkerStateBody& body) {
-  server_state_ = RedefineState(reported);
+  server_state_ = airflow_double::RedefineState(server_state_, reported);
   v1::HeartbeatResponse view;
   view.set_state(server_state_);
   if (body.has_queues()) *view.mutable_queues() = body.queues();

@@ -86,7 +86,6 @@ class FakeSidecar {
   };
 
   v1::HeartbeatResponse ViewFor(const std::string& reported, const v1::WorkerStateBody& body);
-  std::string RedefineState(const std::string& reported);
 
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;

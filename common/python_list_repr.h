@@ -1,4 +1,4 @@
-// File: controlplane/admin/python_list_repr.h
+// File: common/python_list_repr.h
 //
 // edge3 stores a worker's queues in edge_worker.queues as the Python repr of a list of strings
 // (`str(["default", "gpu"])` -> `['default', 'gpu']`) and reads it back with ast.literal_eval.
@@ -9,16 +9,17 @@
 //   - ParsePythonStrList accepts what literal_eval accepts for a flat list (or tuple) of string
 //     literals: either quote, the usual escapes, u/r prefixes, a trailing comma.
 // Anything else (numbers, nesting, expressions) is INVALID_ARGUMENT, never guessed at.
-#ifndef EDGECTL_CONTROLPLANE_ADMIN_PYTHON_LIST_REPR_H_
-#define EDGECTL_CONTROLPLANE_ADMIN_PYTHON_LIST_REPR_H_
+#ifndef EDGECTL_COMMON_PYTHON_LIST_REPR_H_
+#define EDGECTL_COMMON_PYTHON_LIST_REPR_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
-namespace edgectl::admin {
+namespace edgectl {
 
 // The repr Python prints for one str (quotes included).
 std::string PythonStrRepr(std::string_view utf8);
@@ -28,6 +29,10 @@ std::string FormatPythonStrList(const std::vector<std::string>& items);
 
 absl::StatusOr<std::vector<std::string>> ParsePythonStrList(std::string_view text);
 
-}  // namespace edgectl::admin
+// The edge_worker.queues value for a queue list: nullopt (SQL NULL, "all queues") for nullopt
+// and, as edge3 stores it, for an empty list.
+std::optional<std::string> QueuesToColumn(const std::optional<std::vector<std::string>>& queues);
 
-#endif  // EDGECTL_CONTROLPLANE_ADMIN_PYTHON_LIST_REPR_H_
+}  // namespace edgectl
+
+#endif  // EDGECTL_COMMON_PYTHON_LIST_REPR_H_

@@ -1,17 +1,17 @@
-// File: controlplane/admin/utf8.h
+// File: common/utf8.h
 //
 // Minimal UTF-8 decoding/encoding shared by the Python repr printer and the table renderers.
 // Decoding is lenient: a malformed sequence yields its first byte's value with `valid = false`
 // and length 1, so callers can escape or count it instead of failing. (PostgreSQL only stores
 // valid UTF-8; this matters for text from elsewhere.)
-#ifndef EDGECTL_CONTROLPLANE_ADMIN_UTF8_H_
-#define EDGECTL_CONTROLPLANE_ADMIN_UTF8_H_
+#ifndef EDGECTL_COMMON_UTF8_H_
+#define EDGECTL_COMMON_UTF8_H_
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace edgectl::admin {
+namespace edgectl {
 
 struct DecodedChar {
   char32_t code_point;
@@ -29,6 +29,6 @@ size_t CodePointCount(std::string_view utf8);
 // two, combining marks and zero-width characters none, everything else one.
 size_t DisplayWidth(std::string_view utf8);
 
-}  // namespace edgectl::admin
+}  // namespace edgectl
 
-#endif  // EDGECTL_CONTROLPLANE_ADMIN_UTF8_H_
+#endif  // EDGECTL_COMMON_UTF8_H_

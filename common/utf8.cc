@@ -1,8 +1,8 @@
-#include "controlplane/admin/utf8.h"
+#include "common/utf8.h"
 
 #include <iterator>
 
-namespace edgectl::admin {
+namespace edgectl {
 namespace {
 
 bool InRanges(char32_t c, const char32_t (*ranges)[2], size_t n) {
@@ -112,4 +112,4 @@ size_t DisplayWidth(std::string_view utf8) {
   return width;
 }
 
-}  // namespace edgectl::admin
+}  // namespace edgectl

@@ -1,6 +1,6 @@
 // edge_worker.queues holds Python's str(list); these expectations are what CPython 3 prints for
 // str([...]) and what ast.literal_eval returns, written out by hand.
-#include "controlplane/admin/python_list_repr.h"
+#include "common/python_list_repr.h"
 
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace edgectl::admin {
+namespace edgectl {
 namespace {
 
 using ::testing::ElementsAre;
@@ -76,5 +76,11 @@ TEST(PythonListReprTest, RejectsAnythingButAFlatListOfStrings) {
   }
 }
 
+TEST(PythonListReprTest, QueuesColumnIsNullForAllQueuesAndForEmptyLists) {
+  EXPECT_FALSE(QueuesToColumn(std::nullopt).has_value());
+  EXPECT_FALSE(QueuesToColumn(std::vector<std::string>{}).has_value());
+  EXPECT_EQ(QueuesToColumn(std::vector<std::string>{"default", "it's"}), "['default', \"it's\"]");
+}
+
 }  // namespace
-}  // namespace edgectl::admin
+}  // namespace edgectl

@@ -1,11 +1,11 @@
-#include "controlplane/admin/python_list_repr.h"
+#include "common/python_list_repr.h"
 
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "controlplane/admin/utf8.h"
+#include "common/utf8.h"
 
-namespace edgectl::admin {
+namespace edgectl {
 namespace {
 
 // Characters str.isprintable() rejects (categories Cc, Cf, Zl, Zp, Zs other than ' ', Co, Cs),
@@ -234,4 +234,9 @@ absl::StatusOr<std::vector<std::string>> ParsePythonStrList(std::string_view tex
   return Parser(text).ParseList();
 }
 
-}  // namespace edgectl::admin
+std::optional<std::string> QueuesToColumn(const std::optional<std::vector<std::string>>& queues) {
+  if (!queues.has_value() || queues->empty()) return std::nullopt;
+  return FormatPythonStrList(*queues);
+}
+
+}  // namespace edgectl
