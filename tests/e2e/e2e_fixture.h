@@ -29,6 +29,8 @@ class EndToEndTest : public ::testing::Test {
 
   // Heartbeat interval the sidecar hands out; short so state changes show up quickly.
   virtual int HeartbeatIntervalSec() const { return 2; }
+  // Whether the sidecar serves TLS (and workers verify it).
+  virtual bool Tls() const { return false; }
 
   // Runs `edgectl <args>` as `worker`'s local user (its AIRFLOW_HOME) and with the database
   // configured, and waits for it to exit.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <pqxx/pqxx>
 
@@ -61,6 +62,17 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
       stack->StartAirflowDouble(options.airflow_version, options.edge_provider_version);
   if (!double_started.ok()) return double_started;
 
+  if (options.tls) {
+    stack->tls_cert_ = options.work_dir + "/sidecar-cert.pem";
+    stack->tls_key_ = options.work_dir + "/sidecar-key.pem";
+    const std::string openssl = absl::StrCat(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout ", stack->tls_key_, " -out ",
+        stack->tls_cert_, " >/dev/null 2>&1");
+    if (std::system(openssl.c_str()) != 0) {
+      return absl::FailedPreconditionError("openssl could not make a test certificate");
+    }
+  }
   absl::StatusOr<int> port = FreePort();
   if (!port.ok()) return port.status();
   stack->controlplane_port_ = *port;
@@ -102,12 +114,17 @@ absl::Status EdgeStack::StartControlPlane() {
     out << options_.jwt_secret;
   }
   chmod(secret_file.c_str(), 0600);
+  std::vector<std::string> argv = {
+      options_.edgectl_binary, "controlplane", "--listen-address=" + controlplane_address(),
+      "--metrics-address=127.0.0.1:0", "--api-url=" + api_url(),
+      "--jwt-secret-file=" + secret_file, "--sql-alchemy-conn=" + options_.dsn,
+      absl::StrCat("--heartbeat-interval=", options_.heartbeat_interval_sec)};
+  if (!tls_cert_.empty()) {
+    argv.push_back("--tls-cert=" + tls_cert_);
+    argv.push_back("--tls-key=" + tls_key_);
+  }
   auto process = ChildProcess::Start(
-      {options_.edgectl_binary, "controlplane", "--listen-address=" + controlplane_address(),
-       "--metrics-address=127.0.0.1:0", "--api-url=" + api_url(),
-       "--jwt-secret-file=" + secret_file, "--sql-alchemy-conn=" + options_.dsn,
-       absl::StrCat("--heartbeat-interval=", options_.heartbeat_interval_sec)},
-      {{"AIRFLOW_HOME", options_.work_dir + "/home-controlplane"}}, options_.work_dir);
+      argv, {{"AIRFLOW_HOME", options_.work_dir + "/home-controlplane"}}, options_.work_dir);
   if (!process.ok()) return process.status();
   controlplane_ = std::move(*process);
   return controlplane_->WaitForOutput("controlplane listening on", absl::Seconds(30)).status();
@@ -119,7 +136,7 @@ absl::Status EdgeStack::KillControlPlane() {
 }
 
 std::map<std::string, std::string> EdgeStack::WorkerEnv(const std::string& worker) const {
-  return {
+  std::map<std::string, std::string> env = {
       {"AIRFLOW_HOME", airflow_home(worker)},
       {"PYTHONPATH", options_.standin_dir},
       {"AIRFLOW__LOGGING__BASE_LOG_FOLDER", base_log_folder()},
@@ -127,6 +144,8 @@ std::map<std::string, std::string> EdgeStack::WorkerEnv(const std::string& worke
       {"EDGECTL_STANDIN_AIRFLOW_VERSION", options_.airflow_version},
       {"EDGECTL_STANDIN_EDGE_VERSION", options_.edge_provider_version},
   };
+  if (!tls_cert_.empty()) env["AIRFLOW__EDGE__CONTROLPLANE_TLS_CA"] = tls_cert_;
+  return env;
 }
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> EdgeStack::StartWorker(

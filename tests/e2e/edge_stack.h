@@ -26,6 +26,9 @@ struct EdgeStackOptions {
   std::string airflow_version = "3.1.0";
   std::string edge_provider_version = "5.0.0";
   int heartbeat_interval_sec = 30;
+  // Serve the sidecar's gRPC over TLS with a fresh self-signed certificate for 127.0.0.1
+  // (made with the openssl command); workers then verify it ([edge] controlplane_tls_ca).
+  bool tls = false;
   // Paths of the binaries; default to the Bazel runfiles of a test.
   std::string edgectl_binary;
   std::string double_binary;
@@ -62,12 +65,16 @@ class EdgeStack {
   // Environment a worker or local command (stop/status/maintenance) of `worker` runs with.
   std::map<std::string, std::string> WorkerEnv(const std::string& worker) const;
   const EdgeStackOptions& options() const { return options_; }
+  // The sidecar's certificate (PEM path) when options.tls is set, else "".
+  const std::string& tls_cert() const { return tls_cert_; }
 
  private:
   explicit EdgeStack(EdgeStackOptions options) : options_(std::move(options)) {}
   absl::Status StartAirflowDouble(const std::string& airflow_version,
                                   const std::string& edge_provider_version);
   EdgeStackOptions options_;
+  std::string tls_cert_;
+  std::string tls_key_;
   int double_port_ = 0;
   int controlplane_port_ = 0;
   std::unique_ptr<ChildProcess> double_;
