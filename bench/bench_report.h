@@ -1,0 +1,40 @@
+// File: bench/bench_report.h
+//
+// The benchmark's results as one JSON document (written to --json_out) and as the plain-text
+// report printed at the end of a run (rendered from that same document, so both always agree).
+#ifndef EDGECTL_BENCH_BENCH_REPORT_H_
+#define EDGECTL_BENCH_BENCH_REPORT_H_
+
+#include <string>
+
+#include "bench/bench_phases.h"
+#include "nlohmann/json.hpp"
+
+namespace edgectl::bench {
+
+struct BenchParameters {
+  int edgectl_workers = 1000;
+  int edge3_workers = 50;
+  JobSpacing edgectl_jobs;
+  JobSpacing edge3_jobs;
+  absl::Duration job_poll_interval = absl::Seconds(5);
+  absl::Duration heartbeat_interval = absl::Seconds(30);
+  absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
+  double idle_time_scale = 10;
+  absl::Duration idle_window = absl::Seconds(12);
+  uint32_t seed = 1;
+};
+
+struct BenchResults {
+  EdgectlDispatchResult edgectl_dispatch;
+  Edge3DispatchResult edge3_dispatch;
+  IdleCostResult edgectl_idle;
+  IdleCostResult edge3_idle;
+};
+
+nlohmann::json ReportJson(const BenchParameters& p, const BenchResults& r);
+std::string ReportText(const nlohmann::json& report);
+
+}  // namespace edgectl::bench
+
+#endif  // EDGECTL_BENCH_BENCH_REPORT_H_

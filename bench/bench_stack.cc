@@ -1,0 +1,75 @@
+#include "bench/bench_stack.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "bridge/edge_api_client.h"
+#include "common/database_url.h"
+#include "controlplane/db/pg_status.h"
+#include "controlplane/db/schema_installer.h"
+
+namespace edgectl::bench {
+
+BenchStack::~BenchStack() {
+  if (sidecar_) sidecar_->Shutdown();
+  if (airflow_) airflow_->Stop();
+  postgres_.Stop();
+}
+
+absl::Status BenchStack::StartDatabase() {
+  if (absl::Status s = postgres_.Start(); !s.ok()) return s;
+  absl::StatusOr<std::string> dsn = postgres_.CreateDatabase("edge_bench");
+  if (!dsn.ok()) return dsn.status();
+  dsn_ = *dsn;
+  absl::Status schema;
+  absl::Status connected = db::RunPg("bench schema", [&] {
+    pqxx::connection conn(dsn_);
+    schema = db::CreateSchema(conn);
+  });
+  return connected.ok() ? schema : connected;
+}
+
+absl::Status BenchStack::Start(const BenchStackOptions& options) {
+  if (absl::Status s = StartDatabase(); !s.ok()) return s;
+
+  airflow_double::AirflowApiDoubleOptions double_options;
+  double_options.dsn = dsn_;
+  double_options.jwt_secret = kJwtSecret;
+  airflow_ = std::make_unique<airflow_double::AirflowApiDouble>(double_options);
+  if (absl::StatusOr<int> port = airflow_->Start(); !port.ok()) return port.status();
+
+  absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> api = NewEdgeApiClient();
+  if (!api.ok()) return api.status();
+  controlplane::ControlPlaneOptions sidecar_options;
+  sidecar_options.api_url = airflow_->api_url();
+  sidecar_options.jwt_secret = kJwtSecret;
+  absl::StatusOr<DatabaseUrl> database = ParseDatabaseUrl(dsn_);
+  if (!database.ok()) return database.status();
+  sidecar_options.database = *database;
+  sidecar_options.listen_address = "127.0.0.1:0";
+  sidecar_options.metrics_address = "";
+  sidecar_options.heartbeat_interval_seconds = options.heartbeat_interval_seconds;
+  sidecar_options.dispatch_poll_interval = options.dispatch_poll_interval;
+  if (absl::Status s = sidecar_options.Validate(); !s.ok()) return s;
+  sidecar_ = std::make_unique<controlplane::ControlPlaneServer>(
+      std::move(sidecar_options), std::shared_ptr<bridge::EdgeApi>(std::move(*api)));
+  return sidecar_->Start();
+}
+
+std::string BenchStack::sidecar_address() const {
+  return absl::StrCat("127.0.0.1:", sidecar_->port());
+}
+
+absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> BenchStack::NewEdgeApiClient() const {
+  bridge::EdgeApiClientOptions options;
+  options.api_url = airflow_->api_url();
+  options.jwt_secret = kJwtSecret;
+  // Failures must show up in the numbers, not hide behind minutes of retries.
+  options.retry.attempts = 1;
+  absl::StatusOr<std::unique_ptr<bridge::EdgeApiClient>> client =
+      bridge::EdgeApiClient::Create(std::move(options));
+  if (!client.ok()) return client.status();
+  return std::unique_ptr<bridge::EdgeApi>(std::move(*client));
+}
+
+}  // namespace edgectl::bench

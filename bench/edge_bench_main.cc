@@ -1,0 +1,182 @@
+// edge_bench: edgectl's push dispatch against edge3's polling, measured in one run on real
+// parts (PostgreSQL, the Airflow API double over HTTP, the sidecar over gRPC, the real REST
+// client), all on 127.0.0.1. See bench/README.md for what is measured and how to read it.
+// Exit status: 0 after a complete run (targets met or not), 1 when the run could not measure
+// (setup failed, jobs lost), 2 when it overran --max_run_s.
+#include <gflags/gflags.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "bench/bench_phases.h"
+#include "bench/bench_report.h"
+#include "bench/bench_stack.h"
+#include "bench/edge3_fleet.h"
+#include "bench/edgectl_fleet.h"
+
+DEFINE_int32(workers, 1000, "connected edgectl workers");
+DEFINE_int32(jobs, 200, "jobs for the edgectl dispatch latency");
+DEFINE_int32(job_max_gap_ms, 100, "edgectl jobs are queued with gaps uniform in [0, this)");
+DEFINE_int32(edge3_workers, 50, "simulated polling edge3 workers");
+DEFINE_int32(edge3_jobs, 20, "jobs for the edge3 dispatch latency");
+DEFINE_int32(edge3_job_max_gap_ms, 2000, "edge3 jobs are queued with gaps uniform in [0, this)");
+DEFINE_double(job_poll_interval_s, 5, "edge3's [edge] job_poll_interval");
+DEFINE_int32(heartbeat_interval_s, 30, "[edge] heartbeat_interval (both systems)");
+DEFINE_int32(dispatch_poll_interval_ms, 20, "the sidecar's dispatch poll interval");
+DEFINE_int32(idle_time_scale, 10,
+             "idle REST count: both sides' intervals divided by this (heartbeat_interval_s must "
+             "be a multiple: the sidecar tells workers whole seconds)");
+DEFINE_int32(idle_window_s, 12, "idle REST count: window per side, seconds");
+DEFINE_int32(seed, 1, "random seed (job targets, gaps, phases)");
+DEFINE_int32(max_run_s, 300, "abort the run (exit 2) after this many seconds");
+DEFINE_string(json_out, "", "also write the report as JSON to this file");
+
+namespace edgectl::bench {
+namespace {
+
+constexpr char kAirflowVersion[] = "3.1.0";  // the double's defaults
+constexpr char kProviderVersion[] = "5.0.0";
+
+absl::Status ValidateFlags() {
+  if (FLAGS_workers < 1 || FLAGS_edge3_workers < 1 || FLAGS_jobs < 1 || FLAGS_edge3_jobs < 1) {
+    return absl::InvalidArgumentError("--workers, --edge3_workers, --jobs, --edge3_jobs: >= 1");
+  }
+  if (FLAGS_idle_time_scale < 1 || FLAGS_heartbeat_interval_s % FLAGS_idle_time_scale != 0) {
+    return absl::InvalidArgumentError(
+        "--idle_time_scale must be >= 1 and divide --heartbeat_interval_s");
+  }
+  if (FLAGS_job_poll_interval_s <= 0 || FLAGS_idle_window_s < 1 || FLAGS_max_run_s < 1 ||
+      FLAGS_job_max_gap_ms < 0 || FLAGS_edge3_job_max_gap_ms < 0) {
+    return absl::InvalidArgumentError(
+        "intervals, --idle_window_s and --max_run_s must be positive, gaps not negative");
+  }
+  return absl::OkStatus();
+}
+
+BenchParameters ParametersFromFlags() {
+  BenchParameters p;
+  p.edgectl_workers = FLAGS_workers;
+  p.edge3_workers = FLAGS_edge3_workers;
+  p.edgectl_jobs = {FLAGS_jobs, absl::Milliseconds(FLAGS_job_max_gap_ms)};
+  p.edge3_jobs = {FLAGS_edge3_jobs, absl::Milliseconds(FLAGS_edge3_job_max_gap_ms)};
+  p.job_poll_interval = absl::Seconds(FLAGS_job_poll_interval_s);
+  p.heartbeat_interval = absl::Seconds(FLAGS_heartbeat_interval_s);
+  p.dispatch_poll_interval = absl::Milliseconds(FLAGS_dispatch_poll_interval_ms);
+  p.idle_time_scale = FLAGS_idle_time_scale;
+  p.idle_window = absl::Seconds(FLAGS_idle_window_s);
+  p.seed = static_cast<uint32_t>(FLAGS_seed);
+  return p;
+}
+
+void Progress(const std::string& line) { std::cerr << "edge_bench: " << line << std::endl; }
+
+// The edgectl side: fleet up, idle REST count, then dispatch latency.
+absl::Status RunEdgectl(BenchStack& stack, const BenchParameters& p, std::mt19937& rng,
+                        BenchResults& results) {
+  EdgectlFleet fleet(stack.sidecar_address(), p.edgectl_workers, /*concurrency=*/4,
+                     kAirflowVersion, kProviderVersion);
+  Progress("registering " + std::to_string(p.edgectl_workers) + " edgectl workers");
+  if (absl::Status s = fleet.RegisterAll(); !s.ok()) return s;
+  if (absl::Status s = fleet.ConnectAll(absl::Seconds(60)); !s.ok()) return s;
+  Progress("edgectl idle window");
+  const absl::Duration heartbeat = absl::Seconds(fleet.heartbeat_interval_seconds());
+  results.edgectl_idle = CountIdleRestCalls(
+      stack, p.edgectl_workers, p.idle_window, p.idle_time_scale, [&]() {
+        HeartbeatTally t = fleet.RunHeartbeats(heartbeat, p.idle_window, rng);
+        return std::make_pair(t.sent, t.failed);
+      });
+  Progress("edgectl dispatch latency");
+  absl::StatusOr<EdgectlDispatchResult> dispatch =
+      MeasureEdgectlDispatch(stack, fleet, p.edgectl_workers, p.edgectl_jobs, rng);
+  if (!dispatch.ok()) return dispatch.status();
+  results.edgectl_dispatch = *dispatch;
+  return absl::OkStatus();
+}
+
+// The edge3 baseline: dispatch latency at the real poll interval, then the idle REST count.
+absl::Status RunEdge3(BenchStack& stack, const BenchParameters& p, std::mt19937& rng,
+                      BenchResults& results) {
+  Edge3Fleet fleet(p.edge3_workers, kAirflowVersion, kProviderVersion);
+  Progress("registering " + std::to_string(p.edge3_workers) + " edge3 workers");
+  if (absl::Status s = fleet.RegisterAll([&] { return stack.NewEdgeApiClient(); }); !s.ok()) {
+    return s;
+  }
+  Progress("edge3 dispatch latency");
+  absl::StatusOr<Edge3DispatchResult> dispatch = MeasureEdge3Dispatch(
+      stack, fleet, p.edge3_workers, {p.job_poll_interval, p.heartbeat_interval}, p.edge3_jobs,
+      rng);
+  if (!dispatch.ok()) return dispatch.status();
+  results.edge3_dispatch = *dispatch;
+  Progress("edge3 idle window");
+  const Edge3LoopOptions scaled{p.job_poll_interval / p.idle_time_scale,
+                                p.heartbeat_interval / p.idle_time_scale};
+  results.edge3_idle =
+      CountIdleRestCalls(stack, p.edge3_workers, p.idle_window, p.idle_time_scale, [&]() {
+        fleet.Start(scaled, static_cast<uint32_t>(rng()));
+        absl::SleepFor(p.idle_window);
+        Edge3CallTally t = fleet.Stop();
+        return std::make_pair(t.fetches + t.heartbeats, t.failed);
+      });
+  return absl::OkStatus();
+}
+
+int Run() {
+  if (absl::Status s = ValidateFlags(); !s.ok()) {
+    std::cerr << "edge_bench: " << s.message() << "\n";
+    return 1;
+  }
+  const BenchParameters p = ParametersFromFlags();
+  std::mt19937 rng(p.seed);
+  BenchStack stack;
+  Progress("starting PostgreSQL, the Airflow API double and the sidecar");
+  absl::Status s = stack.Start({FLAGS_heartbeat_interval_s / FLAGS_idle_time_scale,
+                                p.dispatch_poll_interval});
+  BenchResults results;
+  if (s.ok()) s = RunEdgectl(stack, p, rng, results);
+  if (s.ok()) s = RunEdge3(stack, p, rng, results);
+  if (!s.ok()) {
+    std::cerr << "edge_bench: run failed: " << s << "\n";
+    return 1;
+  }
+  const nlohmann::json report = ReportJson(p, results);
+  std::cout << "\n" << ReportText(report) << std::flush;
+  if (!FLAGS_json_out.empty()) {
+    std::ofstream out(FLAGS_json_out);
+    out << report.dump(2) << "\n";
+    if (!out) {
+      std::cerr << "edge_bench: cannot write --json_out " << FLAGS_json_out << "\n";
+      return 1;
+    }
+  }
+  const bool complete =
+      results.edgectl_dispatch.missing == 0 && results.edge3_dispatch.missing == 0;
+  if (!complete) std::cerr << "edge_bench: some jobs never reached a worker (see 'missing')\n";
+  return complete ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace edgectl::bench
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(
+      "edgectl push dispatch vs edge3 polling: latency and idle REST calls (see bench/README.md)");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  // The sidecar logs every dispatch at info; the report is the output.
+  spdlog::set_level(spdlog::level::warn);
+  absl::Notification finished;
+  std::thread watchdog([&] {
+    if (!finished.WaitForNotificationWithTimeout(absl::Seconds(FLAGS_max_run_s))) {
+      std::cerr << "edge_bench: run exceeded --max_run_s=" << FLAGS_max_run_s << ", aborting\n";
+      _exit(2);  // PostgreSQL's watchdog removes the throwaway server
+    }
+  });
+  const int rc = edgectl::bench::Run();
+  finished.Notify();
+  watchdog.join();
+  return rc;
+}

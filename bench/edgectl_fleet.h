@@ -1,0 +1,97 @@
+// File: bench/edgectl_fleet.h
+//
+// N simulated edgectl workers inside the benchmark process, speaking the real gRPC protocol to
+// the sidecar with the generated stub (spread over a few channels, as separate processes would
+// hold separate connections): Register, one Connect stream each (client callback API, so one
+// process holds a thousand streams), and on every pushed job an immediate
+// ReportJobState(running) followed by ReportJobState(success), both asynchronous so a slow
+// acknowledgement never delays reading the stream. Worker i serves only queue QueueOf(i), so a
+// job can be addressed to one worker. Times are taken when the event is read and when the
+// `running` acknowledgement returns; RunHeartbeats() drives the idle Heartbeat loop.
+// Destroying the fleet cancels every stream and waits for gRPC to finish with it.
+#ifndef EDGECTL_BENCH_EDGECTL_FLEET_H_
+#define EDGECTL_BENCH_EDGECTL_FLEET_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "proto/edge_worker.grpc.pb.h"
+
+namespace edgectl::bench {
+
+struct JobTiming {
+  absl::Time delivered;
+  absl::Time running_acknowledged;  // InfinitePast until the ack returned OK
+  bool acknowledgement_failed = false;
+};
+
+struct HeartbeatTally {
+  int64_t sent = 0;
+  int64_t failed = 0;
+};
+
+class WorkerStream;
+
+class EdgectlFleet {
+ public:
+  EdgectlFleet(const std::string& sidecar_address, int workers, int concurrency,
+               std::string airflow_version, std::string edge_provider_version);
+  ~EdgectlFleet();
+  EdgectlFleet(const EdgectlFleet&) = delete;
+  EdgectlFleet& operator=(const EdgectlFleet&) = delete;
+
+  static std::string QueueOf(int worker);
+  static std::string NameOf(int worker);
+
+  // Registers every worker (a few at a time); fails on the first refused registration.
+  absl::Status RegisterAll();
+  // Opens every Connect stream and waits (bounded) for each welcome.
+  absl::Status ConnectAll(absl::Duration timeout);
+  // The interval the sidecar told the workers at registration.
+  int heartbeat_interval_seconds() const { return heartbeat_interval_seconds_; }
+
+  // Sends each worker's Heartbeat every `interval`, each worker at a random phase, for
+  // `window`; returns when the window is over (calls still in flight are awaited, bounded).
+  HeartbeatTally RunHeartbeats(absl::Duration interval, absl::Duration window, std::mt19937& rng);
+
+  // Timings of the jobs seen so far, by task_id.
+  std::map<std::string, JobTiming> Timings() const;
+  // Waits until `n` jobs have their `running` acknowledgement (or failed it).
+  bool WaitForAcknowledgements(size_t n, absl::Duration timeout) const;
+
+ private:
+  friend class WorkerStream;
+  v1::EdgeWorkerService::Stub& StubFor(int worker) const;
+  v1::WorkerStateBody IdleBody(int worker) const;
+  void OnJob(int worker, const v1::Job& job);
+  void Report(int worker, const v1::Job& job, const std::string& state);
+  void RecordAcknowledgement(const std::string& task_id, bool ok);
+
+  const int workers_;
+  const int concurrency_;
+  const std::string airflow_version_;
+  const std::string edge_provider_version_;
+  std::vector<std::unique_ptr<v1::EdgeWorkerService::Stub>> stubs_;
+  std::vector<std::unique_ptr<WorkerStream>> streams_;
+  std::unique_ptr<std::atomic<int>[]> active_jobs_;
+  std::atomic<uint64_t> next_sequence_{1};
+  std::atomic<int64_t> calls_in_flight_{0};
+  int heartbeat_interval_seconds_ = 0;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, JobTiming> timings_ ABSL_GUARDED_BY(mu_);
+  size_t acknowledged_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace edgectl::bench
+
+#endif  // EDGECTL_BENCH_EDGECTL_FLEET_H_
