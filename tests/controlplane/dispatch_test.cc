@@ -3,8 +3,6 @@
 // acknowledgements stop the requeue.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <iostream>
 #include <set>
 
 #include "tests/controlplane/sidecar_harness.h"
@@ -183,26 +181,6 @@ TEST_F(DispatchTest, AcknowledgementAfterReconnectCountsThroughRunningJobs) {
   ASSERT_TRUE(probe->WaitForJobs(1));
   EXPECT_EQ(JobRow(dsn_, "t1"), std::make_pair(std::string("restarting"), std::string("w1")));
   EXPECT_EQ(sidecar_->server().metrics().dispatches_requeued(), 0u);
-}
-
-TEST_F(DispatchTest, QueuedToDeliveredLatencyIsAboutOnePollInterval) {
-  StartSidecar();  // 20 ms poll
-  auto worker = Connect("w1", 1, std::nullopt);
-  std::vector<absl::Duration> latencies;
-  for (int i = 0; i < 15; ++i) {
-    EnqueueJob(dsn_, "t" + std::to_string(i));
-    const absl::Time queued = absl::Now();  // the row is committed
-    ASSERT_TRUE(worker->WaitForJobs(i + 1));
-    latencies.push_back(absl::Now() - queued);
-    Report("w1", worker->Jobs()[i], "running", 2 * i + 1, 0);
-    Report("w1", worker->Jobs()[i], "success", 2 * i + 2, 1);
-  }
-  std::sort(latencies.begin(), latencies.end());
-  const absl::Duration p50 = latencies[latencies.size() / 2];
-  std::cout << "queued-to-delivered p50 " << absl::FormatDuration(p50) << ", max "
-            << absl::FormatDuration(latencies.back()) << "\n";
-  // Loose bound (shared CI machine); the printed p50 is the measurement.
-  EXPECT_LT(p50, absl::Milliseconds(250));
 }
 
 TEST_F(DispatchTest, FetchFailureIsRetriedOnTheNextRound) {
