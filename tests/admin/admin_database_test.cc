@@ -1,34 +1,18 @@
 // Where the admin commands find the database, and what they say when they cannot reach it.
 #include "controlplane/admin/admin_database.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/fixtures/free_port.h"
 
 namespace edgectl::admin {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A TCP port on 127.0.0.1 that nothing listens on: bound, then closed.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 TEST(AdminDatabaseTest, ConfigValueIsUsedAndTheFlagOverridesIt) {
   absl::StatusOr<AirflowConfig> config = AirflowConfig::FromText(
@@ -73,7 +57,7 @@ TEST(AdminDatabaseTest, NonPostgresUrlIsRefusedWithoutItsPassword) {
 }
 
 TEST(AdminDatabaseTest, UnreachableDatabaseNamesHostAndPortButNotThePassword) {
-  const int port = ClosedPort();
+  const int port = *testing::FreeLoopbackPort();
   absl::StatusOr<AirflowConfig> config = AirflowConfig::FromText("", {});
   absl::StatusOr<DatabaseUrl> url = ResolveAirflowDatabase(
       *config, absl::StrCat("postgresql+psycopg2://airflow:TopSecret99@127.0.0.1:", port,

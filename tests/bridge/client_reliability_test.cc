@@ -1,11 +1,8 @@
 // Retries as edge3's: injected 503s are retried until they succeed, 4xx are not retried (the
 // double's counters prove it), an unreachable API fails clearly after the configured attempts.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "tests/bridge/bridge_test_env.h"
+#include "tests/fixtures/free_port.h"
 
 namespace edgectl::testing {
 namespace {
@@ -70,22 +67,10 @@ TEST_F(BridgeTest, SlowServerHitsTheRequestTimeoutAndIsRetried) {
   EXPECT_EQ(double_->RequestCount(Endpoint::kHealth), 2);
 }
 
-// A port that was just free: nothing listens there.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST_F(BridgeTest, UnreachableApiIsUnavailableAfterConfiguredAttempts) {
   bridge::EdgeApiClientOptions options = ClientOptions();
-  options.api_url = absl::StrCat("http://127.0.0.1:", ClosedPort(), "/edge_worker/v1/rpcapi");
+  options.api_url =
+      absl::StrCat("http://127.0.0.1:", *FreeLoopbackPort(), "/edge_worker/v1/rpcapi");
   options.retry.attempts = 4;
   std::vector<absl::Duration> waits;
   bridge::EdgeApiClientCollaborators recording;

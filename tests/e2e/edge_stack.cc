@@ -1,8 +1,5 @@
 #include "tests/e2e/edge_stack.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,28 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "controlplane/db/pg_status.h"
+#include "tests/fixtures/free_port.h"
 
 namespace edgectl::e2e {
-namespace {
-
-absl::StatusOr<int> FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) close(fd);
-    return absl::InternalError("cannot find a free port on 127.0.0.1");
-  }
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
-}  // namespace
-
 std::string QueryValue(const std::string& dsn, const std::string& sql) {
   absl::StatusOr<std::string> value = db::RunPg("query", [&]() -> std::string {
     pqxx::connection conn(dsn);
@@ -55,7 +33,7 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
   std::unique_ptr<EdgeStack> stack(new EdgeStack(options));
   mkdir((options.work_dir + "/logs").c_str(), 0755);
 
-  absl::StatusOr<int> double_port = FreePort();
+  absl::StatusOr<int> double_port = testing::FreeLoopbackPort();
   if (!double_port.ok()) return double_port.status();
   stack->double_port_ = *double_port;
   absl::Status double_started =
@@ -73,7 +51,7 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
       return absl::FailedPreconditionError("openssl could not make a test certificate");
     }
   }
-  absl::StatusOr<int> port = FreePort();
+  absl::StatusOr<int> port = testing::FreeLoopbackPort();
   if (!port.ok()) return port.status();
   stack->controlplane_port_ = *port;
   absl::Status started = stack->StartControlPlane();
