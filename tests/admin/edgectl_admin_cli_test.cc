@@ -43,11 +43,7 @@ using ::testing::StartsWith;
 constexpr char kPassword[] = "Pw@Secret-9";
 constexpr char kPasswordEncoded[] = "Pw%40Secret-9";
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using RunResult = e2e::CommandOutput;
 
 std::string TempDir() {
   const char* base = std::getenv("TEST_TMPDIR");
@@ -82,16 +78,10 @@ class EdgectlAdminCliTest : public ::testing::Test {
     env.emplace("AIRFLOW_HOME", home_);
     env.emplace("AIRFLOW_CONFIG", home_ + "/airflow.cfg");
     env.emplace("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", url_);
-    RunResult result;
-    auto child = e2e::ChildProcess::Start(argv, env, home_);
-    EXPECT_TRUE(child.ok()) << child.status();
-    if (!child.ok()) return result;
-    absl::StatusOr<int> code = (*child)->WaitForExit(absl::Seconds(60));
-    EXPECT_TRUE(code.ok()) << code.status();
-    result.exit_code = code.ok() ? *code : -1;
-    result.out = (*child)->Stdout();
-    result.err = (*child)->Stderr();
-    return result;
+    absl::StatusOr<RunResult> result =
+        e2e::ChildProcess::RunToCompletion(argv, env, home_, absl::Seconds(60));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : RunResult{};
   }
 
   std::optional<std::string> Column(const std::string& name, const std::string& column) {

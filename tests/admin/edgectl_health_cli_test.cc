@@ -23,11 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using RunResult = e2e::CommandOutput;
 
 class EdgectlHealthCliTest : public ::testing::Test {
  protected:
@@ -58,16 +54,10 @@ class EdgectlHealthCliTest : public ::testing::Test {
     std::map<std::string, std::string> env = {{"AIRFLOW_HOME", home_},
                                               {"AIRFLOW_CONFIG", home_ + "/none.cfg"},
                                               {"AIRFLOW__EDGE__API_URL", api_url}};
-    RunResult result;
-    auto child = e2e::ChildProcess::Start(argv, env, home_);
-    EXPECT_TRUE(child.ok()) << child.status();
-    if (!child.ok()) return result;
-    absl::StatusOr<int> code = (*child)->WaitForExit(absl::Seconds(60));
-    EXPECT_TRUE(code.ok()) << code.status();
-    result.exit_code = code.ok() ? *code : -1;
-    result.out = (*child)->Stdout();
-    result.err = (*child)->Stderr();
-    return result;
+    absl::StatusOr<RunResult> result =
+        e2e::ChildProcess::RunToCompletion(argv, env, home_, absl::Seconds(60));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : RunResult{};
   }
 
   std::string ApiUrl() const {

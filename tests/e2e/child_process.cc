@@ -95,6 +95,16 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   return child;
 }
 
+absl::StatusOr<CommandOutput> ChildProcess::RunToCompletion(
+    const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+    const std::string& output_dir, absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child = Start(argv, env, output_dir);
+  if (!child.ok()) return child.status();
+  absl::StatusOr<int> code = (*child)->WaitForExit(timeout);
+  if (!code.ok()) return code.status();
+  return CommandOutput{*code, (*child)->Stdout(), (*child)->Stderr()};
+}
+
 ChildProcess::~ChildProcess() {
   if (pid_ > 0 && !exit_code_.has_value()) {
     kill(-pid_, SIGKILL);

@@ -22,12 +22,24 @@
 
 namespace edgectl::e2e {
 
+// What a process that ran to completion left behind.
+struct CommandOutput {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+  std::string combined() const { return out + err; }
+};
+
 class ChildProcess {
  public:
   // Starts argv[0] (a path) with the current environment plus `env`.
   static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(
       const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
       const std::string& output_dir);
+  // Starts the process and waits (bounded) for it to exit.
+  static absl::StatusOr<CommandOutput> RunToCompletion(
+      const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+      const std::string& output_dir, absl::Duration timeout);
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }

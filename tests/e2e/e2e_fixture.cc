@@ -63,16 +63,10 @@ CommandResult EndToEndTest::Edgectl(const std::vector<std::string>& args,
   std::map<std::string, std::string> env =
       stack_->WorkerEnv(worker.empty() ? "admin" : worker);
   env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = dsn_;
-  CommandResult result;
-  auto process = ChildProcess::Start(argv, env, work_dir_);
-  if (!process.ok()) {
-    result.output = process.status().ToString();
-    return result;
-  }
-  auto code = (*process)->WaitForExit(absl::Seconds(90));
-  result.exit_code = code.ok() ? *code : -1;
-  result.output = (*process)->Stdout() + (*process)->Stderr();
-  return result;
+  absl::StatusOr<CommandResult> result =
+      ChildProcess::RunToCompletion(argv, env, work_dir_, absl::Seconds(90));
+  if (!result.ok()) return CommandResult{-1, "", result.status().ToString()};
+  return *result;
 }
 
 std::string EndToEndTest::WorkerState(const std::string& worker) const {

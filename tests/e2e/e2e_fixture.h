@@ -17,10 +17,7 @@
 
 namespace edgectl::e2e {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout + stderr
-};
+using CommandResult = CommandOutput;
 
 class EndToEndTest : public ::testing::Test {
  protected:

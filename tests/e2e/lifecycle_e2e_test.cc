@@ -29,7 +29,7 @@ TEST_F(EndToEndTest, StopDrainsRunningJobsTakesNoNewOnesThenGoesOffline) {
   ASSERT_TRUE(AwaitJobState("long", "running"));
 
   CommandResult stop = Edgectl({"stop"}, "edge-stop-1");
-  ASSERT_EQ(stop.exit_code, 0) << stop.output;
+  ASSERT_EQ(stop.exit_code, 0) << stop.combined();
   EXPECT_TRUE(AwaitWorkerState("edge-stop-1", "terminating", 10));
   Enqueue(SlowTask("after_stop", 0));
   auto code = (*worker)->WaitForExit(absl::Seconds(30));
@@ -47,7 +47,7 @@ TEST_F(EndToEndTest, LocalMaintenanceWaitsForRunningJobThenExits) {
   ASSERT_TRUE(AwaitJobState("busy", "running"));
 
   CommandResult on = Edgectl({"maintenance", "on", "-c", "swap disk"}, "edge-maint-1");
-  ASSERT_EQ(on.exit_code, 0) << on.output;
+  ASSERT_EQ(on.exit_code, 0) << on.combined();
   EXPECT_TRUE(AwaitWorkerState("edge-maint-1", "maintenance pending", 10));
   Enqueue(SlowTask("while_in_maintenance", 0));
   EXPECT_TRUE(AwaitJobState("busy", "success"));
@@ -56,11 +56,11 @@ TEST_F(EndToEndTest, LocalMaintenanceWaitsForRunningJobThenExits) {
   EXPECT_EQ(JobState("while_in_maintenance"), "queued");
 
   CommandResult status = Edgectl({"status"}, "edge-maint-1");
-  ASSERT_EQ(status.exit_code, 0) << status.output;
-  EXPECT_THAT(status.output, HasSubstr("\"maintenance\": true"));
+  ASSERT_EQ(status.exit_code, 0) << status.combined();
+  EXPECT_THAT(status.combined(), HasSubstr("\"maintenance\": true"));
 
   CommandResult off = Edgectl({"maintenance", "off"}, "edge-maint-1");
-  ASSERT_EQ(off.exit_code, 0) << off.output;
+  ASSERT_EQ(off.exit_code, 0) << off.combined();
   EXPECT_TRUE(AwaitJobState("while_in_maintenance", "success"));
   EXPECT_TRUE(AwaitWorkerState("edge-maint-1", "idle", 15));
 }
@@ -73,14 +73,14 @@ TEST_F(EndToEndTest, CentralMaintenanceRequestAndExit) {
 
   CommandResult request = Edgectl(
       {"remote-edge-worker-request-maintenance", "-H", "edge-remote-1", "-c", "rack move"});
-  ASSERT_EQ(request.exit_code, 0) << request.output;
+  ASSERT_EQ(request.exit_code, 0) << request.combined();
   EXPECT_TRUE(AwaitWorkerState("edge-remote-1", "maintenance pending", 15));
   EXPECT_TRUE(AwaitJobState("busy", "success"));
   EXPECT_TRUE(AwaitWorkerState("edge-remote-1", "maintenance mode", 15));
   Enqueue(SlowTask("held", 0));
 
   CommandResult exit = Edgectl({"remote-edge-worker-exit-maintenance", "-H", "edge-remote-1"});
-  ASSERT_EQ(exit.exit_code, 0) << exit.output;
+  ASSERT_EQ(exit.exit_code, 0) << exit.combined();
   EXPECT_TRUE(AwaitJobState("held", "success"));
   EXPECT_TRUE(AwaitWorkerState("edge-remote-1", "idle", 15));
 }
@@ -95,14 +95,14 @@ TEST_F(EndToEndTest, CentralShutdownDrainsThenRemoveDeletesTheRow) {
   EXPECT_NE(early_remove.exit_code, 0) << "a running worker must not be removable";
 
   CommandResult shutdown = Edgectl({"shutdown-remote-edge-worker", "-H", "edge-shut-1"});
-  ASSERT_EQ(shutdown.exit_code, 0) << shutdown.output;
+  ASSERT_EQ(shutdown.exit_code, 0) << shutdown.combined();
   auto code = (*worker)->WaitForExit(absl::Seconds(30));
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(JobState("finishing"), "success");
   EXPECT_EQ(WorkerState("edge-shut-1"), "offline");
 
   CommandResult remove = Edgectl({"remove-remote-edge-worker", "-H", "edge-shut-1"});
-  ASSERT_EQ(remove.exit_code, 0) << remove.output;
+  ASSERT_EQ(remove.exit_code, 0) << remove.combined();
   EXPECT_EQ(Query("SELECT count(*) FROM edge_worker"), "0");
 }
 
@@ -116,11 +116,11 @@ TEST_F(EndToEndTest, CentralQueueAndConcurrencyChangesAreAdopted) {
   Enqueue(gpu);
 
   CommandResult add = Edgectl({"add-worker-queues", "-H", "edge-adopt-1", "-q", "gpu"});
-  ASSERT_EQ(add.exit_code, 0) << add.output;
+  ASSERT_EQ(add.exit_code, 0) << add.combined();
   EXPECT_TRUE(AwaitJobState("gpu_job", "success"));
 
   CommandResult concurrency = Edgectl({"set-worker-concurrency", "-H", "edge-adopt-1", "-c", "3"});
-  ASSERT_EQ(concurrency.exit_code, 0) << concurrency.output;
+  ASSERT_EQ(concurrency.exit_code, 0) << concurrency.combined();
   EXPECT_TRUE(AwaitQuery(
       "SELECT sysinfo->>'concurrency' FROM edge_worker WHERE worker_name = 'edge-adopt-1'", "3",
       15));
