@@ -2,12 +2,14 @@
 //   worker-site commands (worker, stop, status, maintenance)        -> worker/
 //   central admin commands on PostgreSQL (list-workers, remote-...) -> controlplane/admin/
 //   the control-plane sidecar (controlplane)                        -> controlplane/
+//   the configuration as Airflow reads it (config get-value, list)  -> common/
 // CLI11 parses the command line: gflags has no subcommands, and the same short flag means
 // different things in different commands (-c is --concurrency for `worker` and --comments for
 // `maintenance`), which argparse-compatible per-command parsing needs.
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.h"
+#include "common/config_command.h"
 #include "controlplane/admin/admin_commands.h"
 #include "controlplane/controlplane_command.h"
 #include "worker/worker_commands.h"
@@ -21,6 +23,7 @@ int main(int argc, char** argv) {
   edgectl::worker::AddWorkerCommands(app, context);
   edgectl::controlplane::AddAdminCommands(app, context);
   edgectl::controlplane::AddControlPlaneCommand(app, context);
+  edgectl::AddConfigCommands(app, context);
   CLI11_PARSE(app, argc, argv);
   return context.exit_code;
 }
