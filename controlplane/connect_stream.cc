@@ -1,5 +1,6 @@
 #include "controlplane/connect_stream.h"
 
+#include "controlplane/call_gate.h"
 #include "controlplane/proto_convert.h"
 
 namespace edgectl::controlplane {
@@ -52,12 +53,17 @@ void ConnectStream::Cancel() {
   if (finish_on) finish_on->Finish(finish_now);
 }
 
-void ConnectStream::Finish(const grpc::Status& status) {
+void ConnectStream::End(const absl::Status& why) { Finish(ToGrpcStatus(why)); }
+
+void ConnectStream::Finish(const grpc::Status& status, std::optional<absl::Duration> retry_after) {
   grpc::Status finish_now;
   Reactor* finish_on = nullptr;
   {
     absl::MutexLock lock(&mu_);
     if (finishing_ || done_) return;
+    if (retry_after.has_value() && context_ != nullptr) {
+      CallGate::AddRetryAfter(context_, *retry_after);
+    }
     if (writing_) {
       finishing_ = true;
       finish_status_ = status;

@@ -15,10 +15,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "controlplane/worker_event.h"
 #include "proto/edge_worker.grpc.pb.h"
 
@@ -32,8 +34,11 @@ class ConnectStream final : public EventStream {
 
   void Send(WorkerEvent event, std::function<void(bool written)> written) override;
   void Cancel() override;
-  // Ends the stream with `status` once queued writes are done (or at once when none are).
-  void Finish(const grpc::Status& status);
+  void End(const absl::Status& why) override;
+  // Ends the stream with `status` once queued writes are done (or at once when none are);
+  // `retry_after` becomes the edgectl-retry-after-ms trailer while the call is still alive.
+  void Finish(const grpc::Status& status,
+              std::optional<absl::Duration> retry_after = std::nullopt);
 
   // Remembers the registry session; false when the stream already ended (caller detaches).
   bool SetSession(uint64_t session_id);

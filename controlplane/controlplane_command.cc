@@ -31,6 +31,9 @@ struct Flags {
   std::string state_poll_interval_ms;
   std::string tls_cert;
   std::string tls_key;
+  std::string tls_client_ca;
+  bool worker_tokens = false;
+  bool insecure_allow_unauthenticated = false;
   size_t rest_threads = 16;
   size_t db_connections = 4;
   bool verbose = false;
@@ -66,6 +69,8 @@ absl::Status ApplyFlags(const Flags& f, AirflowConfig& config) {
   set("edge", "controlplane_state_poll_interval_ms", f.state_poll_interval_ms);
   set("edge", "controlplane_tls_cert", f.tls_cert);
   set("edge", "controlplane_tls_key", f.tls_key);
+  set("edge", "controlplane_tls_client_ca", f.tls_client_ca);
+  if (f.worker_tokens) config.Set("edge", "controlplane_worker_tokens", "True");
   if (!f.jwt_secret_file.empty()) {
     absl::StatusOr<std::string> secret = ReadSecretFile(f.jwt_secret_file);
     if (!secret.ok()) return secret.status();
@@ -109,6 +114,7 @@ int Run(const Flags& flags) {
   if (options.ok()) {
     options->executor_threads = flags.rest_threads;
     options->db_pool_size = flags.db_connections;
+    options->insecure_allow_unauthenticated = flags.insecure_allow_unauthenticated;
     applied = options->Validate();
   }
   absl::StatusOr<bridge::EdgeApiClientOptions> api_options =
@@ -166,7 +172,8 @@ void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
   cmd->add_option("--sql-alchemy-conn", flags->sql_alchemy_conn,
                   "[database] sql_alchemy_conn: the metadata database (SQLAlchemy URL or libpq)");
   cmd->add_option("--listen-address", flags->listen_address,
-                  "[edge] controlplane_listen_address, gRPC HOST:PORT (default 0.0.0.0:50051)");
+                  "[edge] controlplane_listen_address, gRPC HOST:PORT (default 127.0.0.1:50051; "
+                  "0.0.0.0:50051 to serve remote sites)");
   cmd->add_option("--metrics-address", flags->metrics_address,
                   "[edge] controlplane_metrics_address, /metrics HOST:PORT "
                   "(default 127.0.0.1:9464)");
@@ -180,6 +187,15 @@ void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
                   "how often to look for central worker state changes (default 1000)");
   cmd->add_option("--tls-cert", flags->tls_cert, "[edge] controlplane_tls_cert (PEM)");
   cmd->add_option("--tls-key", flags->tls_key, "[edge] controlplane_tls_key (PEM)");
+  cmd->add_option("--tls-client-ca", flags->tls_client_ca,
+                  "[edge] controlplane_tls_client_ca: CA bundle (PEM) whose client certificates "
+                  "authenticate workers (mutual TLS); the certificate names the worker");
+  cmd->add_flag("--worker-tokens", flags->worker_tokens,
+                "[edge] controlplane_worker_tokens: accept per-worker tokens "
+                "(`edgectl token issue`), over TLS");
+  cmd->add_flag("--insecure-allow-unauthenticated", flags->insecure_allow_unauthenticated,
+                "accept workers without certificate or token, taking the name they claim "
+                "(trusted networks only; logged as a warning every hour)");
   cmd->add_option("--rest-threads", flags->rest_threads,
                   "threads for blocking REST and database calls (default 16)");
   cmd->add_option("--db-connections", flags->db_connections,

@@ -63,6 +63,37 @@ absl::Status ControlPlaneOptions::Validate() const {
     return absl::InvalidArgumentError(
         "TLS needs both [edge] controlplane_tls_cert and controlplane_tls_key (or neither)");
   }
+  if (!tls_client_ca_file.empty() && tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "[edge] controlplane_tls_client_ca (mutual TLS) needs the sidecar's own certificate: set "
+        "controlplane_tls_cert and controlplane_tls_key (--tls-cert, --tls-key)");
+  }
+  if (worker_tokens && tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "[edge] controlplane_worker_tokens needs TLS (a token sent in plaintext is a token given "
+        "away): set controlplane_tls_cert and controlplane_tls_key (--tls-cert, --tls-key)");
+  }
+  if (tls_client_ca_file.empty() && !worker_tokens && !insecure_allow_unauthenticated) {
+    return absl::InvalidArgumentError(
+        "no worker authentication is configured, so any client reaching the port could act as "
+        "any worker: give the sidecar a client CA for mutual TLS (--tls-client-ca, [edge] "
+        "controlplane_tls_client_ca) and/or enable per-worker tokens (--worker-tokens, [edge] "
+        "controlplane_worker_tokens; see `edgectl token issue`). Only on a trusted network: "
+        "--insecure-allow-unauthenticated");
+  }
+  if (max_message_bytes < 64 * 1024) {
+    return absl::InvalidArgumentError("[edge] controlplane_max_message_bytes must be at least 65536");
+  }
+  if (max_log_bytes_per_sec < 1024 || max_log_streams_per_worker < 1 ||
+      max_connects_per_worker_per_minute < 1 || max_queued_calls_per_worker < 1 ||
+      max_running_calls_per_worker < 1 || admissions_per_second < 1) {
+    return absl::InvalidArgumentError(
+        "per-worker limits must be positive (controlplane_max_log_bytes_per_sec at least 1024)");
+  }
+  if (tls_reload_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "[edge] controlplane_tls_reload_interval_sec must be at least 1");
+  }
   if (executor_threads < 1 || db_pool_size < 1) {
     return absl::InvalidArgumentError("--rest-threads and --db-connections must be at least 1");
   }
@@ -98,6 +129,36 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
   o.push_log_chunk_size = *chunk > 0 ? static_cast<size_t>(*chunk) : 0;
   o.tls_cert_file = config.GetOr("edge", "controlplane_tls_cert", "");
   o.tls_key_file = config.GetOr("edge", "controlplane_tls_key", "");
+  o.tls_client_ca_file = config.GetOr("edge", "controlplane_tls_client_ca", "");
+  absl::StatusOr<bool> tokens = config.GetBool("edge", "controlplane_worker_tokens", false);
+  absl::StatusOr<int> reload = config.GetInt("edge", "controlplane_tls_reload_interval_sec", 10);
+  absl::StatusOr<int> max_message =
+      config.GetInt("edge", "controlplane_max_message_bytes", 4 << 20);
+  absl::StatusOr<double> log_rate =
+      config.GetDouble("edge", "controlplane_max_log_bytes_per_sec", o.max_log_bytes_per_sec);
+  absl::StatusOr<int> log_streams =
+      config.GetInt("edge", "controlplane_max_log_streams_per_worker", 4);
+  absl::StatusOr<int> connects =
+      config.GetInt("edge", "controlplane_max_connects_per_worker_per_minute", 30);
+  absl::StatusOr<int> queued = config.GetInt("edge", "controlplane_max_queued_calls_per_worker", 256);
+  absl::StatusOr<int> running =
+      config.GetInt("edge", "controlplane_max_running_calls_per_worker", 4);
+  absl::StatusOr<int> admissions = config.GetInt("edge", "controlplane_admissions_per_second", 500);
+  for (const absl::Status& s :
+       {tokens.status(), reload.status(), max_message.status(), log_rate.status(),
+        log_streams.status(), connects.status(), queued.status(), running.status(),
+        admissions.status()}) {
+    if (!s.ok()) return s;
+  }
+  o.worker_tokens = *tokens;
+  o.tls_reload_interval = absl::Seconds(*reload);
+  o.max_message_bytes = *max_message > 0 ? static_cast<size_t>(*max_message) : 0;
+  o.max_log_bytes_per_sec = *log_rate;
+  o.max_log_streams_per_worker = *log_streams;
+  o.max_connects_per_worker_per_minute = *connects;
+  o.max_queued_calls_per_worker = *queued > 0 ? static_cast<size_t>(*queued) : 0;
+  o.max_running_calls_per_worker = *running > 0 ? static_cast<size_t>(*running) : 0;
+  o.admissions_per_second = *admissions;
   return o;
 }
 

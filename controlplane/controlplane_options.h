@@ -6,7 +6,8 @@
 //   [edge] api_url                        Airflow's REST edge API (required)
 //   [api_auth] jwt_secret                 signs the sidecar's JWTs (required; never printed)
 //   [database] sql_alchemy_conn           Airflow's metadata DB (SQLAlchemy URL or libpq string)
-//   [edge] controlplane_listen_address    gRPC address, default 0.0.0.0:50051
+//   [edge] controlplane_listen_address    gRPC address, default 127.0.0.1:50051 (loopback unless
+//                                         configured: a sidecar is not exposed by accident)
 //   [edge] controlplane_metrics_address   /metrics address, default 127.0.0.1:9464
 //   [edge] heartbeat_interval             seconds, default 30 (returned to workers)
 //   [edge] controlplane_dispatch_poll_interval_ms   default 20 (p50 queued-to-dispatched
@@ -15,6 +16,19 @@
 //   [edge] controlplane_state_poll_interval_ms      default 1000
 //   [edge] push_log_chunk_size            characters per edge_logs row, default 524288
 //   [edge] controlplane_tls_cert / controlplane_tls_key   PEM files; TLS when both are set
+//   [edge] controlplane_tls_client_ca     PEM bundle: workers may authenticate with a client
+//                                         certificate it signed (mutual TLS)
+//   [edge] controlplane_worker_tokens     True: workers may authenticate with a per-worker token
+//   --insecure-allow-unauthenticated      (flag only) take worker names on trust; without it and
+//                                         without one of the two above the sidecar refuses to start
+//   [edge] controlplane_tls_reload_interval_sec   how often certificate files are re-read (10)
+//   [edge] controlplane_max_message_bytes         largest request accepted (4 MiB)
+//   [edge] controlplane_max_log_bytes_per_sec     per worker, default 256 MiB/s
+//   [edge] controlplane_max_log_streams_per_worker        default 4
+//   [edge] controlplane_max_connects_per_worker_per_minute  default 30
+//   [edge] controlplane_max_queued_calls_per_worker       default 256
+//   [edge] controlplane_max_running_calls_per_worker      default 4 (of the REST threads)
+//   [edge] controlplane_admissions_per_second     Register + Connect, whole sidecar (500)
 #ifndef EDGECTL_CONTROLPLANE_CONTROLPLANE_OPTIONS_H_
 #define EDGECTL_CONTROLPLANE_CONTROLPLANE_OPTIONS_H_
 
@@ -31,7 +45,7 @@ struct ControlPlaneOptions {
   std::string api_url;
   std::string jwt_secret;
   DatabaseUrl database;
-  std::string listen_address = "0.0.0.0:50051";
+  std::string listen_address = "127.0.0.1:50051";
   std::string metrics_address = "127.0.0.1:9464";  // "" = no metrics endpoint
   int heartbeat_interval_seconds = 30;
   absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
@@ -40,6 +54,17 @@ struct ControlPlaneOptions {
   size_t push_log_chunk_size = 524288;
   std::string tls_cert_file;
   std::string tls_key_file;
+  std::string tls_client_ca_file;
+  bool worker_tokens = false;
+  bool insecure_allow_unauthenticated = false;
+  absl::Duration tls_reload_interval = absl::Seconds(10);
+  size_t max_message_bytes = 4 << 20;
+  double max_log_bytes_per_sec = 256.0 * 1024 * 1024;
+  int max_log_streams_per_worker = 4;
+  int max_connects_per_worker_per_minute = 30;
+  size_t max_queued_calls_per_worker = 256;
+  size_t max_running_calls_per_worker = 4;
+  int admissions_per_second = 500;
   size_t executor_threads = 16;
   size_t executor_queue = 10000;
   size_t db_pool_size = 4;

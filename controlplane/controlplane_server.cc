@@ -2,12 +2,15 @@
 
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/tls_files.h"
 #include "controlplane/pg_sidecar_store.h"
 
 namespace edgectl::controlplane {
@@ -15,27 +18,45 @@ namespace {
 
 constexpr char kServiceName[] = "edgectl.v1.EdgeWorkerService";
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read the TLS ", what, " file ", path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     const ControlPlaneOptions& o) {
   if (o.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
-  absl::StatusOr<std::string> cert = ReadFile(o.tls_cert_file, "certificate");
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(o.tls_key_file, "key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(ssl);
+  // Checked once here so a bad file is a clear start-up error; gRPC re-reads them later.
+  if (absl::Status s = tls::CheckKeyPair(o.tls_cert_file, o.tls_key_file,
+                                         "[edge] controlplane_tls_cert (--tls-cert)",
+                                         "[edge] controlplane_tls_key (--tls-key)");
+      !s.ok()) {
+    return s;
+  }
+  if (!o.tls_client_ca_file.empty()) {
+    if (absl::Status s = tls::CheckCaBundle(
+            o.tls_client_ca_file, "[edge] controlplane_tls_client_ca (--tls-client-ca)");
+        !s.ok()) {
+      return s;
+    }
+  }
+  // The files are watched: a renewed certificate, key or client CA is picked up within the
+  // reload interval without a restart (a rotation that leaves the files mismatched keeps the
+  // previous pair, as gRPC's FileWatcherCertificateProvider does).
+  const unsigned int interval =
+      static_cast<unsigned int>(absl::ToInt64Seconds(o.tls_reload_interval));
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider =
+      o.tls_client_ca_file.empty()
+          ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                o.tls_key_file, o.tls_cert_file, interval)
+          : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                o.tls_key_file, o.tls_cert_file, o.tls_client_ca_file, interval);
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (!o.tls_client_ca_file.empty()) {
+    tls.watch_root_certs();
+    // With tokens also accepted, a worker without a certificate may still connect (and must
+    // then present a token); without them the handshake itself refuses it.
+    tls.set_cert_request_type(o.worker_tokens
+                                  ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
+                                  : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(tls);
 }
 
 }  // namespace
@@ -49,16 +70,32 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
       store_(store ? std::move(store)
                    : std::make_unique<PgSidecarStore>(options_.database.libpq_dsn(),
                                                       options_.db_pool_size)),
-      executor_(options_.executor_threads, options_.executor_queue),
+      tokens_(dynamic_cast<auth::TokenDirectory*>(store_.get())),
+      executor_(ExecutorOptions{options_.executor_threads, options_.executor_queue,
+                                options_.max_queued_calls_per_worker,
+                                options_.max_running_calls_per_worker}),
+      refusals_(clock_, metrics_),
+      authenticator_(auth::AuthPolicy{!options_.tls_client_ca_file.empty(),
+                                      options_.worker_tokens,
+                                      options_.insecure_allow_unauthenticated},
+                     tokens_),
+      gate_(authenticator_, executor_, refusals_, clock_, options_.admissions_per_second),
+      limits_(WorkerLimitOptions{options_.max_log_bytes_per_sec,
+                                 options_.max_log_streams_per_worker,
+                                 options_.max_connects_per_worker_per_minute},
+              clock_),
+      registration_(edge_api_, *store_, registry_),
       dispatcher_({options_.dispatch_poll_interval, options_.ack_timeout}, registry_, ledger_,
                   *store_, edge_api_, executor_, clock_, metrics_),
-      job_states_(edge_api_, registry_, ledger_, clock_, metrics_),
+      claims_(*store_, ledger_, metrics_),
+      job_states_(edge_api_, *store_, registry_, ledger_, clock_, metrics_),
       logs_(edge_api_, *store_, options_.push_log_chunk_size),
       watcher_(options_.state_poll_interval, options_.heartbeat_interval_seconds, registry_,
-               *store_),
-      service_(ServiceCollaborators{edge_api_, *store_, executor_, registry_, ledger_,
-                                    dispatcher_, job_states_, logs_, watcher_,
-                                    options_.heartbeat_interval_seconds}),
+               *store_, tokens_),
+      service_(ServiceCollaborators{edge_api_, *store_, executor_, gate_, limits_, registry_,
+                                    registration_, ledger_, dispatcher_, claims_, job_states_,
+                                    logs_, watcher_, options_.heartbeat_interval_seconds,
+                                    options_.max_message_bytes}),
       metrics_http_(metrics_) {
   metrics_.SetConnectedWorkersSource([this] { return registry_.size(); });
 }
@@ -67,6 +104,9 @@ ControlPlaneServer::~ControlPlaneServer() { Shutdown(); }
 
 absl::Status ControlPlaneServer::Start() {
   if (absl::Status s = options_.Validate(); !s.ok()) return s;
+  if (options_.worker_tokens && tokens_ == nullptr) {
+    return absl::FailedPreconditionError("this sidecar's store cannot look up worker tokens");
+  }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options_);
   if (!creds.ok()) return creds.status();
   grpc::EnableDefaultHealthCheckService(true);
@@ -79,6 +119,9 @@ absl::Status ControlPlaneServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // One connection cannot open streams without bound (a worker needs a handful at once).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ",
@@ -94,16 +137,31 @@ absl::Status ControlPlaneServer::Start() {
     }
     metrics_port_ = *bound;
   }
+  spdlog::info("controlplane: workers authenticate with {}", authenticator_.policy().Describe());
+  WarnIfInsecure();
   dispatcher_.Start();
   watcher_.Start();
   health_thread_ = std::thread([this] { WatchHealth(); });
   return absl::OkStatus();
 }
 
+void ControlPlaneServer::WarnIfInsecure() {
+  if (!options_.insecure_allow_unauthenticated) return;
+  const absl::Time now = clock_.Now();
+  if (now - insecure_warned_at_ < absl::Hours(1)) return;
+  insecure_warned_at_ = now;
+  spdlog::warn(
+      "controlplane: --insecure-allow-unauthenticated: any client that reaches {} may act as "
+      "any worker it names, receive task workloads and report their states; use only on a "
+      "trusted network, or give the sidecar --tls-client-ca and/or --worker-tokens",
+      options_.listen_address);
+}
+
 void ControlPlaneServer::WatchHealth() {
   bool last = false;
   bool first = true;
   for (;;) {
+    WarnIfInsecure();
     const bool serving = store_->Ping().ok();
     if (first || serving != last) {
       if (!serving) spdlog::warn("health: the database does not answer; NOT_SERVING");

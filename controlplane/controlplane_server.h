@@ -6,6 +6,9 @@
 // Stateless apart from live connections: any number of sidecars may share one database.
 // Start() returns once the ports are bound; Shutdown() cancels worker streams and stops cleanly.
 // Health: SERVING while the database answers (checked every 2 s), NOT_SERVING otherwise.
+// Security (docs/ARCHITECTURE.md): the options must enable worker authentication (client CA
+// and/or tokens) unless insecure_allow_unauthenticated, which is then logged at start and every
+// hour.
 #ifndef EDGECTL_CONTROLPLANE_CONTROLPLANE_SERVER_H_
 #define EDGECTL_CONTROLPLANE_CONTROLPLANE_SERVER_H_
 
@@ -18,18 +21,24 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "bridge/edge_api.h"
+#include "controlplane/auth/authenticator.h"
+#include "controlplane/call_gate.h"
 #include "controlplane/clock.h"
 #include "controlplane/controlplane_options.h"
 #include "controlplane/dispatch_ledger.h"
 #include "controlplane/edge_worker_service.h"
 #include "controlplane/executor.h"
+#include "controlplane/job_claims.h"
 #include "controlplane/job_dispatcher.h"
 #include "controlplane/job_state_relay.h"
 #include "controlplane/log_relay.h"
 #include "controlplane/metrics.h"
 #include "controlplane/metrics_http_server.h"
+#include "controlplane/refusal_log.h"
 #include "controlplane/sidecar_store.h"
 #include "controlplane/timed_edge_api.h"
+#include "controlplane/worker_limits.h"
+#include "controlplane/worker_registration.h"
 #include "controlplane/worker_registry.h"
 #include "controlplane/worker_state_watcher.h"
 
@@ -54,6 +63,7 @@ class ControlPlaneServer {
 
  private:
   void WatchHealth();
+  void WarnIfInsecure();
 
   const ControlPlaneOptions options_;
   SystemClock system_clock_;
@@ -61,10 +71,17 @@ class ControlPlaneServer {
   Metrics metrics_;
   TimedEdgeApi edge_api_;
   std::unique_ptr<SidecarStore> store_;
+  auth::TokenDirectory* tokens_;  // store_, when it can look up tokens
   Executor executor_;
+  RefusalLog refusals_;
+  auth::Authenticator authenticator_;
+  CallGate gate_;
+  WorkerLimits limits_;
   WorkerRegistry registry_;
+  WorkerRegistration registration_;
   DispatchLedger ledger_;
   JobDispatcher dispatcher_;
+  JobClaims claims_;
   JobStateRelay job_states_;
   LogRelay logs_;
   WorkerStateWatcher watcher_;
@@ -76,6 +93,7 @@ class ControlPlaneServer {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time insecure_warned_at_ = absl::InfinitePast();  // health thread only
   std::thread health_thread_;
 };
 

@@ -1,42 +1,17 @@
 // File: controlplane/edge_worker_service.h
 //
-// edgectl.v1.EdgeWorkerService on gRPC's callback API: a thin adapter. Reactions only validate,
-// convert proto <-> domain types and hand blocking work (REST calls to Airflow, PostgreSQL
-// queries) to the Executor; the domain classes decide. Connect streams are reactors, not
-// threads, so one sidecar holds thousands of idle workers. When the executor is full a call
-// fails with UNAVAILABLE (the worker retries with backoff).
+// edgectl.v1.EdgeWorkerService on gRPC's callback API: a thin adapter. Every call passes the
+// CallGate (validation, per-caller queue, authentication, binding of the claimed worker name to
+// the authenticated one) and then converts proto <-> domain types and hands the work to the
+// domain classes, which decide. Connect and PushLogs are reactors (connect_reactor.h,
+// push_logs_reactor.h), not threads, so one sidecar holds thousands of idle workers.
 #ifndef EDGECTL_CONTROLPLANE_EDGE_WORKER_SERVICE_H_
 #define EDGECTL_CONTROLPLANE_EDGE_WORKER_SERVICE_H_
 
-#include <functional>
-
-#include "absl/status/status.h"
-#include "bridge/edge_api.h"
-#include "controlplane/dispatch_ledger.h"
-#include "controlplane/executor.h"
-#include "controlplane/job_dispatcher.h"
-#include "controlplane/job_state_relay.h"
-#include "controlplane/log_relay.h"
-#include "controlplane/sidecar_store.h"
-#include "controlplane/worker_registry.h"
-#include "controlplane/worker_state_watcher.h"
+#include "controlplane/service_collaborators.h"
 #include "proto/edge_worker.grpc.pb.h"
 
 namespace edgectl::controlplane {
-
-// The domain objects the adapter forwards to (owned by ControlPlaneServer).
-struct ServiceCollaborators {
-  bridge::EdgeApi& edge_api;
-  SidecarStore& store;
-  Executor& executor;
-  WorkerRegistry& registry;
-  DispatchLedger& ledger;
-  JobDispatcher& dispatcher;
-  JobStateRelay& job_states;
-  LogRelay& logs;
-  WorkerStateWatcher& watcher;
-  int heartbeat_interval_seconds;
-};
 
 class EdgeWorkerService final : public v1::EdgeWorkerService::CallbackService {
  public:
@@ -50,6 +25,9 @@ class EdgeWorkerService final : public v1::EdgeWorkerService::CallbackService {
                                       v1::HeartbeatResponse* response) override;
   grpc::ServerWriteReactor<v1::ServerEvent>* Connect(grpc::CallbackServerContext* context,
                                                      const v1::ConnectRequest* request) override;
+  grpc::ServerUnaryReactor* ClaimJob(grpc::CallbackServerContext* context,
+                                     const v1::JobClaim* request,
+                                     v1::JobClaimReply* response) override;
   grpc::ServerUnaryReactor* ReportJobState(grpc::CallbackServerContext* context,
                                            const v1::JobStateReport* request,
                                            v1::JobStateAck* response) override;
@@ -60,11 +38,6 @@ class EdgeWorkerService final : public v1::EdgeWorkerService::CallbackService {
                                            v1::LogfilePath* response) override;
 
  private:
-  // Runs `work` on the executor and finishes the call with its status.
-  grpc::ServerUnaryReactor* FinishOnExecutor(grpc::CallbackServerContext* context,
-                                             const absl::Status& precheck,
-                                             std::function<absl::Status()> work);
-
   ServiceCollaborators c_;
 };
 

@@ -4,21 +4,42 @@
 
 namespace edgectl::controlplane {
 
-Executor::Executor(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+Executor::Executor(ExecutorOptions options) : options_(options) {
+  for (size_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 Executor::~Executor() { Shutdown(); }
 
-absl::Status Executor::Submit(std::function<void()> task) {
+bool Executor::Runnable(const std::string& key, const Lane& lane) const {
+  return !lane.tasks.empty() && (key.empty() || lane.running < options_.max_running_per_key);
+}
+
+absl::Status Executor::Submit(const std::string& key, std::function<void()> task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the control plane is shutting down; retry");
-  if (queue_.size() >= max_queued_) {
-    return absl::UnavailableError(absl::StrCat("the control plane is overloaded (", max_queued_,
+  if (queued_ >= options_.max_queued) {
+    return absl::UnavailableError(absl::StrCat("the control plane is overloaded (",
+                                               options_.max_queued,
                                                " calls waiting for Airflow); retry later"));
   }
-  queue_.push_back(std::move(task));
+  Lane& lane = lanes_[key];
+  if (!key.empty() && lane.tasks.size() >= options_.max_queued_per_key) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "this worker has ", lane.tasks.size(),
+        " calls waiting already; slow down (calls of other workers are not affected)"));
+  }
+  lane.tasks.push_back(std::move(task));
+  ++queued_;
+  if (!lane.ready && Runnable(key, lane)) {
+    lane.ready = true;
+    ready_.push_back(key);
+  }
   return absl::OkStatus();
+}
+
+size_t Executor::queued() const {
+  absl::MutexLock lock(&mu_);
+  return queued_;
 }
 
 void Executor::Shutdown() {
@@ -35,18 +56,36 @@ void Executor::Shutdown() {
 void Executor::Run() {
   for (;;) {
     std::function<void()> task;
+    std::string key;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](Executor* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(e->mu_) {
-            return e->stopping_ || !e->queue_.empty();
+            return !e->ready_.empty() || (e->stopping_ && e->queued_ == 0);
           },
           this));
-      if (queue_.empty()) return;  // stopping and drained
-      task = std::move(queue_.front());
-      queue_.pop_front();
+      if (ready_.empty()) return;  // stopping and drained
+      key = std::move(ready_.front());
+      ready_.pop_front();
+      Lane& lane = lanes_[key];
+      task = std::move(lane.tasks.front());
+      lane.tasks.pop_front();
+      --queued_;
+      ++lane.running;
+      lane.ready = Runnable(key, lane);
+      if (lane.ready) ready_.push_back(key);  // its next task waits for the other keys' turn
     }
     task();
+    absl::MutexLock lock(&mu_);
+    auto it = lanes_.find(key);
+    Lane& lane = it->second;
+    --lane.running;
+    if (!lane.ready && Runnable(key, lane)) {
+      lane.ready = true;
+      ready_.push_back(key);
+    } else if (lane.tasks.empty() && lane.running == 0) {
+      lanes_.erase(it);
+    }
   }
 }
 

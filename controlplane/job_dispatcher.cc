@@ -73,6 +73,7 @@ int JobDispatcher::FreeSlots(const DispatchCandidate& candidate) const {
 
 void JobDispatcher::PollOnce() {
   RequeueExpired();
+  SweepStaleClaims();
   if (registry_.size() == 0) return;
   absl::StatusOr<std::vector<QueuedWork>> work = store_.QueuedWorkByQueue();
   if (!work.ok()) {
@@ -165,6 +166,21 @@ void JobDispatcher::OnWriteResult(uint64_t dispatch_id, bool written) {
 void JobDispatcher::RequeueExpired() {
   for (const PendingDispatch& d : ledger_.TakeExpired(clock_.Now())) {
     Requeue(d, "no acknowledgement within the ack timeout");
+  }
+}
+
+void JobDispatcher::SweepStaleClaims() {
+  const absl::Time now = clock_.Now();
+  if (now - last_sweep_ < std::max(options_.ack_timeout / 2, absl::Seconds(1))) return;
+  last_sweep_ = now;
+  absl::StatusOr<int> requeued = store_.RequeueStaleClaims(options_.ack_timeout);
+  if (!requeued.ok()) {
+    spdlog::warn("dispatch: could not requeue stale claims: {}", requeued.status().ToString());
+  } else if (*requeued > 0) {
+    for (int i = 0; i < *requeued; ++i) metrics_.DispatchRequeued();
+    spdlog::warn("dispatch: {} job(s) claimed but never confirmed within {} went back to queued",
+                 *requeued, absl::FormatDuration(options_.ack_timeout));
+    Wake();
   }
 }
 

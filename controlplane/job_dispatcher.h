@@ -13,9 +13,13 @@
 // sidecar was faster, or the jobs are for another team) is left alone for a second unless its
 // queued count grows, so unclaimable rows cannot turn every poll into REST calls.
 //
-// Lost dispatches: when the write fails (or the worker is gone), or no acknowledgement arrives
-// within ack_timeout, the job is put back to 'queued' with a guarded UPDATE (only while still
-// claimed by that worker) so another worker gets it and the try is not lost.
+// Lost dispatches: when the write fails (or the worker is gone), or no claim arrives within
+// ack_timeout, the job is put back to 'queued' with a guarded UPDATE (only while it is still an
+// unconfirmed claim of that worker, state 'restarting'), so another worker gets it and the try
+// is not lost; a worker that asks for its claim later is refused (ClaimJob) and never starts it.
+// Every max(ack_timeout / 2, 1 s) one statement also requeues unconfirmed claims of edgectl
+// workers older than ack_timeout whichever sidecar made them (one that died between jobs/fetch
+// and the push leaves no memory of it anywhere).
 #ifndef EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_
 #define EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_
 
@@ -63,6 +67,7 @@ class JobDispatcher {
 
  private:
   void RequeueExpired();
+  void SweepStaleClaims();
   void StartFetch(const DispatchCandidate& candidate, const QueuedWork& queued);
   bool IsDry(const QueuedWork& queued);
   void Deliver(const std::string& worker_name, const bridge::EdgeJobFetched& job);
@@ -81,6 +86,7 @@ class JobDispatcher {
   const uint64_t dispatch_id_base_;
   std::atomic<uint64_t> next_dispatch_{1};
   std::atomic<size_t> rotation_{0};
+  absl::Time last_sweep_ = absl::InfinitePast();  // dispatcher thread only
   struct DryMark {
     absl::Time until;
     int jobs = 0;

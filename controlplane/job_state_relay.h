@@ -1,11 +1,24 @@
 // File: controlplane/job_state_relay.h
 //
-// ReportJobState (protocol contract §5-6): the first report of a dispatched job acknowledges it
-// (removes it from the DispatchLedger), the reported free slots update the worker's session,
-// and the state is relayed to EdgeApi::SetJobState unless its sequence is not above the last one
-// applied for that job in this sidecar's memory (then it is acknowledged as a duplicate). A
-// sequence is recorded only after Airflow accepted the state, so a report that failed with
-// UNAVAILABLE is applied when the worker re-sends it. Blocking: call on the executor.
+// ReportJobState (docs/ARCHITECTURE.md, "Exactly once" and "Reconcile"). A report from the
+// authenticated worker is applied only to a job that worker holds, and only where it moves the
+// job forward; a job that Airflow meanwhile failed, reset, re-queued or deleted keeps Airflow's
+// decision and the report is acknowledged as superseded (the worker then forgets it):
+//
+//   edge_job row                         | "running" report           | "success"/"failed"
+//   -------------------------------------+----------------------------+-----------------------
+//   none (purged, revoked)               | superseded                 | superseded
+//   another worker's                     | PERMISSION_DENIED          | PERMISSION_DENIED
+//   no worker (re-queued), any state     | superseded                 | superseded
+//   restarting, this worker (unconfirmed)| claim confirmed (PG)       | relayed to Airflow
+//   running, this worker                 | duplicate                  | relayed to Airflow
+//   the reported final state already     | superseded                 | duplicate
+//   any other state (Airflow's decision) | superseded                 | superseded
+//
+// "Relayed" is EdgeApi::SetJobState (edge3's PATCH jobs/state/...). Reports also acknowledge the
+// job's DispatchLedger entry and update the worker's free slots. A report whose sequence is not
+// above the last one applied for that job in this sidecar's memory is a duplicate without any
+// query. Blocking: call on the executor.
 #ifndef EDGECTL_CONTROLPLANE_JOB_STATE_RELAY_H_
 #define EDGECTL_CONTROLPLANE_JOB_STATE_RELAY_H_
 
@@ -21,12 +34,13 @@
 #include "controlplane/clock.h"
 #include "controlplane/dispatch_ledger.h"
 #include "controlplane/metrics.h"
+#include "controlplane/sidecar_store.h"
 #include "controlplane/worker_registry.h"
 
 namespace edgectl::controlplane {
 
 struct JobStateReport {
-  std::string worker_name;
+  std::string worker_name;  // authenticated
   bridge::JobKey key;
   std::string state;
   uint64_t sequence = 0;
@@ -37,13 +51,15 @@ struct JobStateReport {
 struct JobStateAck {
   uint64_t applied_sequence = 0;
   bool duplicate = false;
+  bool superseded = false;
+  std::string current_state;
 };
 
 class JobStateRelay {
  public:
-  JobStateRelay(bridge::EdgeApi& edge_api, WorkerRegistry& registry, DispatchLedger& ledger,
-                const Clock& clock, Metrics& metrics)
-      : edge_api_(edge_api), registry_(registry), ledger_(ledger), clock_(clock),
+  JobStateRelay(bridge::EdgeApi& edge_api, SidecarStore& store, WorkerRegistry& registry,
+                DispatchLedger& ledger, const Clock& clock, Metrics& metrics)
+      : edge_api_(edge_api), store_(store), registry_(registry), ledger_(ledger), clock_(clock),
         metrics_(metrics) {}
 
   absl::StatusOr<JobStateAck> Report(const JobStateReport& report);
@@ -55,9 +71,12 @@ class JobStateRelay {
     absl::Time at;
   };
   static JobId IdOf(const bridge::JobKey& key);
+  absl::StatusOr<JobStateAck> Apply(const JobStateReport& report);
+  void Remember(const JobId& id, uint64_t sequence);
   void ForgetOld() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   bridge::EdgeApi& edge_api_;
+  SidecarStore& store_;
   WorkerRegistry& registry_;
   DispatchLedger& ledger_;
   const Clock& clock_;
@@ -66,6 +85,9 @@ class JobStateRelay {
   std::map<JobId, Applied> applied_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sweep_ ABSL_GUARDED_BY(mu_);
 };
+
+// "dag/task/run/try/map" for logs and messages.
+std::string DescribeJob(const bridge::JobKey& key);
 
 }  // namespace edgectl::controlplane
 

@@ -27,12 +27,18 @@ struct LogChunk {
   absl::Time chunk_time;
 };
 
+struct LogStoreResult {
+  uint64_t stored_until = 0;  // file offset up to which the job's bytes are stored
+  uint64_t new_bytes = 0;     // bytes this call sent to Airflow (0 for a pure re-send)
+};
+
 class LogRelay {
  public:
   LogRelay(bridge::EdgeApi& edge_api, SidecarStore& store, size_t slice_chars)
       : edge_api_(edge_api), store_(store), slice_chars_(slice_chars) {}
 
-  absl::StatusOr<uint64_t> Store(const LogChunk& chunk);
+  // INVALID_ARGUMENT when edge_logs holds different text at one of the chunk's times.
+  absl::StatusOr<LogStoreResult> Store(const LogChunk& chunk);
 
  private:
   bridge::EdgeApi& edge_api_;

@@ -24,6 +24,17 @@ void Metrics::RecordRestCall(const std::string& endpoint, absl::Duration latency
   if (!status.ok()) ++errors_[{endpoint, absl::StatusCodeToString(status.code())}];
 }
 
+void Metrics::CallRefused(const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  ++refused_[reason];
+}
+
+uint64_t Metrics::calls_refused(const std::string& reason) const {
+  absl::MutexLock lock(&mu_);
+  auto it = refused_.find(reason);
+  return it == refused_.end() ? 0 : it->second;
+}
+
 std::string Metrics::RenderPrometheusText() const {
   std::string out;
   absl::MutexLock lock(&mu_);
@@ -74,6 +85,23 @@ std::string Metrics::RenderPrometheusText() const {
     absl::StrAppend(&out, "edgectl_controlplane_rest_errors_total{endpoint=\"", key.first,
                     "\",code=\"", key.second, "\"} ", count, "\n");
   }
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_calls_refused_total Worker calls refused before "
+                  "any work, by reason (unauthenticated, permission_denied, invalid_argument, "
+                  "resource_exhausted).\n",
+                  "# TYPE edgectl_controlplane_calls_refused_total counter\n");
+  for (const auto& [reason, count] : refused_) {
+    absl::StrAppend(&out, "edgectl_controlplane_calls_refused_total{reason=\"", reason, "\"} ",
+                    count, "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_claims_total Job claims decided in PostgreSQL, by "
+                  "outcome (granted: the worker may start the try; refused: taken back).\n",
+                  "# TYPE edgectl_controlplane_claims_total counter\n",
+                  "edgectl_controlplane_claims_total{outcome=\"granted\"} ",
+                  claims_granted_.load(), "\n",
+                  "edgectl_controlplane_claims_total{outcome=\"refused\"} ",
+                  claims_refused_.load(), "\n");
   return out;
 }
 

@@ -9,6 +9,8 @@
 //   edgectl_controlplane_job_state_duplicates_total           counter
 //   edgectl_controlplane_rest_request_duration_seconds{endpoint}   histogram
 //   edgectl_controlplane_rest_errors_total{endpoint,code}     counter
+//   edgectl_controlplane_calls_refused_total{reason}          counter (unauthenticated, ...)
+//   edgectl_controlplane_claims_total{outcome}                counter (granted, refused)
 #ifndef EDGECTL_CONTROLPLANE_METRICS_H_
 #define EDGECTL_CONTROLPLANE_METRICS_H_
 
@@ -37,11 +39,14 @@ class Metrics {
   void JobDispatched() { jobs_dispatched_.fetch_add(1); }
   void DispatchRequeued() { dispatches_requeued_.fetch_add(1); }
   void JobStateDuplicate() { job_state_duplicates_.fetch_add(1); }
+  void CallRefused(const std::string& reason);
+  void ClaimDecided(bool granted) { (granted ? claims_granted_ : claims_refused_).fetch_add(1); }
   void RecordRestCall(const std::string& endpoint, absl::Duration latency,
                       const absl::Status& status);
 
   uint64_t jobs_dispatched() const { return jobs_dispatched_.load(); }
   uint64_t dispatches_requeued() const { return dispatches_requeued_.load(); }
+  uint64_t calls_refused(const std::string& reason) const;
 
   std::string RenderPrometheusText() const;
 
@@ -55,10 +60,13 @@ class Metrics {
   std::atomic<uint64_t> jobs_dispatched_{0};
   std::atomic<uint64_t> dispatches_requeued_{0};
   std::atomic<uint64_t> job_state_duplicates_{0};
+  std::atomic<uint64_t> claims_granted_{0};
+  std::atomic<uint64_t> claims_refused_{0};
   mutable absl::Mutex mu_;
   std::function<size_t()> connected_workers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, std::string>, uint64_t> errors_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> refused_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace edgectl::controlplane

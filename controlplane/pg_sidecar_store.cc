@@ -45,6 +45,11 @@ WorkerRow RowToWorker(const pqxx::row& r) {
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
+// edge_job's primary key as parameters $1..$6.
+constexpr char kJobKeyMatch[] =
+    "dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 AND try_number = $5 "
+    "AND task_instance_id = $6";
+
 }  // namespace
 
 absl::StatusOr<std::vector<QueuedWork>> PgSidecarStore::QueuedWorkByQueue() {
@@ -67,33 +72,114 @@ absl::StatusOr<bool> PgSidecarStore::RequeueJob(const bridge::JobKey& key,
   return pool_.With("requeue job", [&](pqxx::connection& c) {
     pqxx::work tx(c);
     pqxx::result r = tx.exec_params(
-        "UPDATE edge_job SET state = 'queued', edge_worker = NULL, last_update = now() "
-        "WHERE dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 "
-        "AND try_number = $5 AND task_instance_id = $6 AND edge_worker = $7 "
-        "AND state IN ('restarting', 'running')",
-        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number,
-        key.task_instance_id, worker_name);
+        std::string("UPDATE edge_job SET state = 'queued', edge_worker = NULL, last_update = now() "
+                    "WHERE ") +
+            kJobKeyMatch + " AND edge_worker = $7 AND state = 'restarting'",
+        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
+        worker_name);
     tx.commit();
     return r.affected_rows() > 0;
   });
 }
 
-absl::StatusOr<std::vector<absl::Time>> PgSidecarStore::LogChunkTimes(const bridge::JobKey& key,
-                                                                      absl::Time from,
-                                                                      absl::Time to) {
+absl::StatusOr<ClaimResult> PgSidecarStore::ConfirmClaim(const bridge::JobKey& key,
+                                                         const std::string& worker_name) {
+  return pool_.With("confirm job claim", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // The decision: only an unconfirmed claim of this very worker becomes 'running'. A requeue
+    // (RequeueJob, RequeueStaleClaims) is the opposite conditional UPDATE of the same row, and
+    // PostgreSQL's row lock lets exactly one of them see 'restarting'.
+    pqxx::result won = tx.exec_params(
+        std::string("UPDATE edge_job SET state = 'running', last_update = now() WHERE ") +
+            kJobKeyMatch + " AND edge_worker = $7 AND state = 'restarting'",
+        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
+        worker_name);
+    ClaimResult result;
+    if (won.affected_rows() > 0) {
+      tx.commit();
+      result.granted = true;
+      result.state = "running";
+      result.worker = worker_name;
+      return result;
+    }
+    pqxx::result row = tx.exec_params(
+        std::string("SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE ") +
+            kJobKeyMatch,
+        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number,
+        key.task_instance_id);
+    tx.commit();
+    if (row.empty()) return result;
+    result.state = row[0][0].as<std::string>();
+    result.worker = row[0][1].as<std::string>();
+    // Asked again after the first answer was lost: still this worker's confirmed claim.
+    result.granted = result.state == "running" && result.worker == worker_name;
+    return result;
+  });
+}
+
+absl::StatusOr<int> PgSidecarStore::RequeueStaleClaims(absl::Duration age) {
+  return pool_.With("requeue stale claims", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // Only claims of edgectl workers: an edge3 (Python) worker polling the same API confirms its
+    // own claims with PATCH .../running and must never have one taken back.
+    pqxx::result r = tx.exec_params(
+        "UPDATE edge_job SET state = 'queued', edge_worker = NULL, last_update = now() "
+        "WHERE state = 'restarting' "
+        "AND last_update < now() - $1 * interval '1 microsecond' "
+        "AND edge_worker IN (SELECT worker_name FROM edge_worker "
+        "WHERE (sysinfo::jsonb) ? 'edgectl_version')",
+        absl::ToInt64Microseconds(age));
+    tx.commit();
+    return static_cast<int>(r.affected_rows());
+  });
+}
+
+absl::StatusOr<std::optional<JobRow>> PgSidecarStore::GetJob(const bridge::JobKey& key) {
+  return pool_.With("read job", [&](pqxx::connection& c) -> std::optional<JobRow> {
+    pqxx::read_transaction tx(c);
+    pqxx::result row = tx.exec_params(
+        std::string("SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE ") +
+            kJobKeyMatch,
+        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number,
+        key.task_instance_id);
+    if (row.empty()) return std::nullopt;
+    return JobRow{row[0][0].as<std::string>(), row[0][1].as<std::string>()};
+  });
+}
+
+absl::StatusOr<std::vector<StoredLogSlice>> PgSidecarStore::StoredLogSlices(
+    const bridge::JobKey& key, absl::Time from, absl::Time to) {
   return pool_.With("read stored log chunks", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     pqxx::result rows = tx.exec_params(
-        "SELECT ((EXTRACT(EPOCH FROM log_chunk_time) * 1000000)::numeric(30,0))::bigint "
-        "FROM edge_logs WHERE dag_id = $1 AND task_id = $2 AND run_id = $3 "
+        "SELECT ((EXTRACT(EPOCH FROM log_chunk_time) * 1000000)::numeric(30,0))::bigint, "
+        "log_chunk_data FROM edge_logs WHERE dag_id = $1 AND task_id = $2 AND run_id = $3 "
         "AND map_index = $4 AND try_number = $5 "
         "AND log_chunk_time BETWEEN 'epoch'::timestamptz + $6 * interval '1 microsecond' "
         "AND 'epoch'::timestamptz + $7 * interval '1 microsecond'",
         key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, Micros(from),
         Micros(to));
-    std::vector<absl::Time> times;
-    for (const pqxx::row& r : rows) times.push_back(absl::FromUnixMicros(r[0].as<int64_t>()));
-    return times;
+    std::vector<StoredLogSlice> slices;
+    for (const pqxx::row& r : rows) {
+      slices.push_back({absl::FromUnixMicros(r[0].as<int64_t>()), r[1].as<std::string>()});
+    }
+    return slices;
+  });
+}
+
+absl::StatusOr<bool> PgSidecarStore::ReleaseStaleRegistration(
+    const std::string& worker_name, const std::string& previous_instance) {
+  return pool_.With("release stale registration", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    pqxx::result r = tx.exec_params(
+        "UPDATE edge_worker SET state = CASE WHEN state IN ('maintenance request', "
+        "'maintenance pending', 'maintenance mode') THEN 'offline maintenance' ELSE 'unknown' "
+        "END, last_update = now() WHERE worker_name = $1 "
+        "AND state NOT IN ('offline', 'unknown', 'offline maintenance') "
+        "AND (sysinfo::jsonb) ->> 'edgectl_instance' = $2",
+        worker_name, previous_instance);
+    tx.commit();
+    return r.affected_rows() > 0;
   });
 }
 
@@ -118,6 +204,30 @@ absl::StatusOr<std::vector<WorkerRow>> PgSidecarStore::GetWorkers(
     std::vector<WorkerRow> workers;
     for (const pqxx::row& r : rows) workers.push_back(RowToWorker(r));
     return workers;
+  });
+}
+
+absl::StatusOr<std::optional<std::string>> PgSidecarStore::WorkerForToken(
+    const std::string& token_sha256) {
+  return pool_.With("look up worker token", [&](pqxx::connection& c) -> std::optional<std::string> {
+    pqxx::read_transaction tx(c);
+    pqxx::result r = tx.exec_params(
+        "SELECT worker_name FROM edgectl_worker_token WHERE token_sha256 = $1", token_sha256);
+    if (r.empty()) return std::nullopt;
+    return r[0][0].as<std::string>();
+  });
+}
+
+absl::StatusOr<std::set<std::string>> PgSidecarStore::IssuedTokens(
+    const std::vector<std::string>& token_sha256s) {
+  return pool_.With("check worker tokens", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    pqxx::result r = tx.exec_params(
+        "SELECT token_sha256 FROM edgectl_worker_token WHERE token_sha256 = ANY($1::text[])",
+        ArrayLiteral(token_sha256s));
+    std::set<std::string> issued;
+    for (const pqxx::row& row : r) issued.insert(row[0].as<std::string>());
+    return issued;
   });
 }
 

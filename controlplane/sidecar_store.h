@@ -34,6 +34,25 @@ struct WorkerRow {
   std::optional<int> concurrency;
 };
 
+// An edge_job row as far as ownership goes.
+struct JobRow {
+  std::string state;
+  std::string edge_worker;  // "" when NULL
+};
+
+// How a claim was decided (protocol "Exactly once", docs/ARCHITECTURE.md).
+struct ClaimResult {
+  bool granted = false;
+  std::string state;   // the row's state after the decision ("" when the row is gone)
+  std::string worker;  // the row's edge_worker ("" when NULL or gone)
+};
+
+// A log slice edge_logs already holds.
+struct StoredLogSlice {
+  absl::Time chunk_time;
+  std::string data;
+};
+
 class SidecarStore {
  public:
   virtual ~SidecarStore() = default;
@@ -42,15 +61,36 @@ class SidecarStore {
   // smallest concurrency_slots among them.
   virtual absl::StatusOr<std::vector<QueuedWork>> QueuedWorkByQueue() = 0;
 
-  // Puts a dispatched job back to queued, only while it is still claimed by `worker_name` and
-  // in 'restarting' or 'running' (protocol contract §5). Returns whether a row changed.
+  // Puts a dispatched job back to queued, only while it is still an unconfirmed claim of
+  // `worker_name` (state 'restarting'); a confirmed ('running') job is never taken back.
+  // One conditional UPDATE: it and ConfirmClaim cannot both win. Returns whether a row changed.
   virtual absl::StatusOr<bool> RequeueJob(const bridge::JobKey& key,
                                           const std::string& worker_name) = 0;
 
-  // log_chunk_time values of edge_logs rows of this task try within [from, to].
-  virtual absl::StatusOr<std::vector<absl::Time>> LogChunkTimes(const bridge::JobKey& key,
-                                                                absl::Time from,
-                                                                absl::Time to) = 0;
+  // Confirms `worker_name`'s claim: 'restarting' by that worker -> 'running' (one conditional
+  // UPDATE). Also granted when the row is already 'running' for that worker (a repeated ask).
+  virtual absl::StatusOr<ClaimResult> ConfirmClaim(const bridge::JobKey& key,
+                                                   const std::string& worker_name) = 0;
+
+  // Unconfirmed claims ('restarting') of edgectl workers (sysinfo has edgectl_version) whose
+  // last_update is older than `age` (PostgreSQL's clock) go back to 'queued'. Covers claims whose
+  // dispatching sidecar died. Returns how many rows changed.
+  virtual absl::StatusOr<int> RequeueStaleClaims(absl::Duration age) = 0;
+
+  // The job's state and owner; nullopt when there is no such row.
+  virtual absl::StatusOr<std::optional<JobRow>> GetJob(const bridge::JobKey& key) = 0;
+
+  // edge_logs rows of this task try with log_chunk_time within [from, to].
+  virtual absl::StatusOr<std::vector<StoredLogSlice>> StoredLogSlices(const bridge::JobKey& key,
+                                                                      absl::Time from,
+                                                                      absl::Time to) = 0;
+
+  // A crashed worker's stale registration: when the row is still active and its sysinfo's
+  // edgectl_instance equals `previous_instance`, mark it as Airflow's liveness check would
+  // ('offline maintenance' from a maintenance state, else 'unknown') so the restarted process
+  // can register. Returns whether the row changed.
+  virtual absl::StatusOr<bool> ReleaseStaleRegistration(const std::string& worker_name,
+                                                        const std::string& previous_instance) = 0;
 
   virtual absl::StatusOr<std::optional<WorkerRow>> GetWorker(const std::string& worker_name) = 0;
   // Rows of the named workers (one query); names without a row are left out.

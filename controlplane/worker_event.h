@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "absl/status/status.h"
+
 #include "bridge/edge_api.h"
 
 namespace edgectl::controlplane {
@@ -29,12 +31,14 @@ struct WorkerEvent {
 // One worker's open Connect stream. Send() queues the event behind earlier ones and calls
 // `written(true)` once gRPC has accepted it, or `written(false)` when it can never be written
 // (stream broken, cancelled or already closed). Callbacks run on gRPC or caller threads and must
-// be quick. Cancel() ends the stream (a newer Connect replaced it, or shutdown).
+// be quick. Cancel() ends the stream (a newer Connect replaced it, or shutdown); End() ends it
+// with a status the worker sees (e.g. UNAUTHENTICATED after its token was revoked).
 class EventStream {
  public:
   virtual ~EventStream() = default;
   virtual void Send(WorkerEvent event, std::function<void(bool written)> written) = 0;
   virtual void Cancel() = 0;
+  virtual void End(const absl::Status& why) = 0;
 };
 
 }  // namespace edgectl::controlplane

@@ -20,7 +20,7 @@ bool ServesQueue(const QueueSet& queues, const std::string& queue) {
 
 uint64_t WorkerRegistry::Attach(const std::string& worker_name, uint64_t connect_order,
                                 int free_concurrency, QueueSet queues, const std::string& state,
-                                std::shared_ptr<EventStream> stream) {
+                                std::shared_ptr<EventStream> stream, SessionInfo info) {
   std::shared_ptr<EventStream> replaced;
   uint64_t id;
   {
@@ -31,7 +31,7 @@ uint64_t WorkerRegistry::Attach(const std::string& worker_name, uint64_t connect
     replaced = std::move(s.stream);
     id = next_id_++;
     s = Session{id,    connect_order, std::move(stream), std::move(queues), state,
-                free_concurrency, false};
+                free_concurrency, false, std::move(info)};
   }
   if (replaced) replaced->Cancel();
   return id;
@@ -103,6 +103,27 @@ std::vector<std::string> WorkerRegistry::ConnectedWorkers() const {
   names.reserve(sessions_.size());
   for (const auto& entry : sessions_) names.push_back(entry.first);
   return names;
+}
+
+std::vector<std::pair<std::string, std::string>> WorkerRegistry::TokenSessions() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [name, s] : sessions_) {
+    if (!s.info.token_sha256.empty()) out.emplace_back(name, s.info.token_sha256);
+  }
+  return out;
+}
+
+void WorkerRegistry::End(const std::string& worker_name, const absl::Status& why) {
+  std::shared_ptr<EventStream> stream;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = sessions_.find(worker_name);
+    if (it == sessions_.end()) return;
+    stream = std::move(it->second.stream);
+    sessions_.erase(it);
+  }
+  if (stream) stream->End(why);
 }
 
 size_t WorkerRegistry::size() const {

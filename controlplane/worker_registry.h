@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 #include "controlplane/worker_event.h"
 
@@ -26,6 +28,14 @@ namespace edgectl::controlplane {
 using QueueSet = std::optional<std::vector<std::string>>;  // nullopt = all queues
 
 bool ServesQueue(const QueueSet& queues, const std::string& queue);
+
+// How and from where a session's stream was opened (for revocation checks and the fleet view).
+struct SessionInfo {
+  std::string auth_method;   // "certificate", "token", "none"
+  std::string token_sha256;  // token sessions only
+  std::string peer;
+  absl::Time connected_since;
+};
 
 // What the dispatcher needs to choose a worker.
 struct DispatchCandidate {
@@ -41,7 +51,8 @@ class WorkerRegistry {
   // executor threads in any order, and a Connect that arrived before the current session's is
   // refused (returns 0) so that the newest Connect always wins.
   uint64_t Attach(const std::string& worker_name, uint64_t connect_order, int free_concurrency,
-                  QueueSet queues, const std::string& state, std::shared_ptr<EventStream> stream);
+                  QueueSet queues, const std::string& state, std::shared_ptr<EventStream> stream,
+                  SessionInfo info = {});
   void Detach(const std::string& worker_name, uint64_t session_id);
 
   void UpdateFreeConcurrency(const std::string& worker_name, int free_concurrency);
@@ -59,6 +70,10 @@ class WorkerRegistry {
             std::function<void(bool written)> written);
 
   std::vector<std::string> ConnectedWorkers() const;
+  // (worker, token hash) of sessions authenticated by a token.
+  std::vector<std::pair<std::string, std::string>> TokenSessions() const;
+  // Ends the worker's stream with `why` (revoked token, taken over registration).
+  void End(const std::string& worker_name, const absl::Status& why);
   size_t size() const;
   // Cancels every stream (shutdown).
   void CancelAll();
@@ -72,6 +87,7 @@ class WorkerRegistry {
     std::string state;
     int reported_free = 0;
     bool fetch_in_flight = false;
+    SessionInfo info;
   };
 
   mutable absl::Mutex mu_;

@@ -60,7 +60,29 @@ bool WorkerStateWatcher::ShouldNotify(const Known& before, const WorkerRow& now)
          now.queues != before.queues;
 }
 
+void WorkerStateWatcher::EndRevokedSessions() {
+  if (tokens_ == nullptr) return;
+  const std::vector<std::pair<std::string, std::string>> sessions = registry_.TokenSessions();
+  if (sessions.empty()) return;
+  std::vector<std::string> hashes;
+  for (const auto& session : sessions) hashes.push_back(session.second);
+  absl::StatusOr<std::set<std::string>> issued = tokens_->IssuedTokens(hashes);
+  if (!issued.ok()) {
+    spdlog::warn("state watcher: cannot check worker tokens: {}", issued.status().ToString());
+    return;
+  }
+  for (const auto& [worker, hash] : sessions) {
+    if (issued->count(hash) > 0) continue;
+    spdlog::warn("worker {}: its token {}... was revoked; ending its stream", worker,
+                 hash.substr(0, 12));
+    registry_.End(worker, absl::UnauthenticatedError(
+                              "this worker's token was revoked (edgectl token revoke); issue a "
+                              "new one with `edgectl token issue -H NAME`"));
+  }
+}
+
 void WorkerStateWatcher::PollOnce() {
+  EndRevokedSessions();
   const std::vector<std::string> connected = registry_.ConnectedWorkers();
   if (connected.empty()) return;
   absl::StatusOr<std::vector<WorkerRow>> rows = store_.GetWorkers(connected);

@@ -5,7 +5,9 @@
 // worker last received (welcome, heartbeat reply or an earlier event) and pushes a state_change
 // event when the state became 'maintenance request', 'maintenance exit' or 'shutdown request', or
 // the concurrency or queues changed. Every change also updates the registry, so dispatch stops
-// at once for a worker asked into maintenance or shutdown.
+// at once for a worker asked into maintenance or shutdown. The same poll ends the streams of
+// workers whose token was revoked (`edgectl token revoke`), so revocation reaches open streams
+// within one interval on every sidecar.
 #ifndef EDGECTL_CONTROLPLANE_WORKER_STATE_WATCHER_H_
 #define EDGECTL_CONTROLPLANE_WORKER_STATE_WATCHER_H_
 
@@ -16,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controlplane/auth/token_directory.h"
 #include "controlplane/sidecar_store.h"
 #include "controlplane/worker_registry.h"
 
@@ -26,10 +29,13 @@ WorkerView ViewOfRow(const WorkerRow& row, int heartbeat_interval_seconds);
 
 class WorkerStateWatcher {
  public:
+  // `tokens` (may be null) is asked every poll whether the tokens of token-authenticated
+  // sessions are still issued; a revoked one ends its stream with UNAUTHENTICATED.
   WorkerStateWatcher(absl::Duration interval, int heartbeat_interval_seconds,
-                     WorkerRegistry& registry, SidecarStore& store)
+                     WorkerRegistry& registry, SidecarStore& store,
+                     auth::TokenDirectory* tokens = nullptr)
       : interval_(interval), heartbeat_interval_seconds_(heartbeat_interval_seconds),
-        registry_(registry), store_(store) {}
+        registry_(registry), store_(store), tokens_(tokens) {}
   ~WorkerStateWatcher();
 
   void Start();
@@ -49,11 +55,13 @@ class WorkerStateWatcher {
     std::optional<int> concurrency;
   };
   bool ShouldNotify(const Known& before, const WorkerRow& now) const;
+  void EndRevokedSessions();
 
   const absl::Duration interval_;
   const int heartbeat_interval_seconds_;
   WorkerRegistry& registry_;
   SidecarStore& store_;
+  auth::TokenDirectory* tokens_;
   absl::Mutex mu_;
   std::map<std::string, Known> known_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -16,6 +16,7 @@
 #include "controlplane/admin/central_command.h"
 #include "controlplane/admin/health_command.h"
 #include "controlplane/admin/listing_output.h"
+#include "controlplane/admin/token_commands.h"
 #include "common/python_list_repr.h"
 #include "controlplane/admin/worker_admin.h"
 #include "controlplane/admin/worker_listing.h"
@@ -274,7 +275,8 @@ void AddShutdownAll(CLI::App& app, cli::CliContext& context) {
 
 void AddDbCommands(CLI::App& app, cli::CliContext& context) {
   CLI::App* db = app.add_subcommand(
-      "db", "Create or check the edge3 tables (edge_worker, edge_job, edge_logs) in Airflow's DB.");
+      "db", "Create or check the edge3 tables (edge_worker, edge_job, edge_logs) and edgectl's own "
+            "(edgectl_worker_token) in Airflow's DB.");
   db->require_subcommand(1);
   auto init_flags = std::make_shared<CentralFlags>();
   CLI::App* init = db->add_subcommand(
@@ -336,6 +338,7 @@ void AddAdminCommands(CLI::App& app, cli::CliContext& context) {
   AddShutdownAll(app, context);
   AddDbCommands(app, context);
   admin::AddHealthCommand(app, context);
+  admin::AddTokenCommands(app, context);
   for (CLI::App* command : app.get_subcommands({})) {
     if (kAdminCommandNames.count(command->get_name()) > 0) admin::UseAirflowHelp(command);
   }

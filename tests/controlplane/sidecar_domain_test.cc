@@ -91,6 +91,7 @@ class RecordingStream final : public controlplane::EventStream {
     written(!writes_fail_);
   }
   void Cancel() override { cancelled_ = true; }
+  void End(const absl::Status&) override { cancelled_ = true; }
   bool cancelled() const { return cancelled_; }
   std::vector<WorkerEvent> events() const {
     absl::MutexLock lock(&mu_);

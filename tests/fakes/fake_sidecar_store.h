@@ -52,9 +52,34 @@ class FakeSidecarStore final : public controlplane::SidecarStore {
     requeued_.emplace_back(key.task_id, worker_name);
     return true;
   }
-  absl::StatusOr<std::vector<absl::Time>> LogChunkTimes(const bridge::JobKey&, absl::Time,
-                                                        absl::Time) override {
-    return std::vector<absl::Time>{};
+  absl::StatusOr<controlplane::ClaimResult> ConfirmClaim(const bridge::JobKey&,
+                                                         const std::string& worker) override {
+    absl::MutexLock lock(&mu_);
+    if (!failure_.ok()) return failure_;
+    ++claims_;
+    return controlplane::ClaimResult{true, "running", worker};
+  }
+  absl::StatusOr<int> RequeueStaleClaims(absl::Duration) override {
+    absl::MutexLock lock(&mu_);
+    if (!failure_.ok()) return failure_;
+    return 0;
+  }
+  absl::StatusOr<std::optional<controlplane::JobRow>> GetJob(const bridge::JobKey&) override {
+    absl::MutexLock lock(&mu_);
+    if (!failure_.ok()) return failure_;
+    return std::optional<controlplane::JobRow>();
+  }
+  absl::StatusOr<std::vector<controlplane::StoredLogSlice>> StoredLogSlices(
+      const bridge::JobKey&, absl::Time, absl::Time) override {
+    return std::vector<controlplane::StoredLogSlice>{};
+  }
+  absl::StatusOr<bool> ReleaseStaleRegistration(const std::string&,
+                                                const std::string&) override {
+    return false;
+  }
+  int claims() const {
+    absl::MutexLock lock(&mu_);
+    return claims_;
   }
   absl::StatusOr<std::optional<controlplane::WorkerRow>> GetWorker(
       const std::string& worker_name) override {
@@ -86,6 +111,7 @@ class FakeSidecarStore final : public controlplane::SidecarStore {
   std::map<std::string, controlplane::WorkerRow> workers_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::string>> requeued_ ABSL_GUARDED_BY(mu_);
   int queued_queries_ ABSL_GUARDED_BY(mu_) = 0;
+  int claims_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
 };
 

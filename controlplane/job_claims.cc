@@ -1,0 +1,25 @@
+#include "controlplane/job_claims.h"
+
+#include <spdlog/spdlog.h>
+
+#include "controlplane/job_state_relay.h"
+
+namespace edgectl::controlplane {
+
+absl::StatusOr<ClaimResult> JobClaims::Claim(const std::string& worker_name,
+                                             const bridge::JobKey& key, uint64_t dispatch_id) {
+  absl::StatusOr<ClaimResult> result = store_.ConfirmClaim(key, worker_name);
+  if (!result.ok()) return result.status();  // the worker asks again; the ledger still waits
+  ledger_.Acknowledge(worker_name, dispatch_id, key);
+  metrics_.ClaimDecided(result->granted);
+  if (result->granted) {
+    spdlog::debug("claim: job {} confirmed for worker {}", DescribeJob(key), worker_name);
+  } else {
+    spdlog::warn("claim: job {} refused to worker {}: it is {} now{}", DescribeJob(key),
+                 worker_name, result->state.empty() ? "gone" : "'" + result->state + "'",
+                 result->worker.empty() ? "" : " (worker " + result->worker + ")");
+  }
+  return result;
+}
+
+}  // namespace edgectl::controlplane
