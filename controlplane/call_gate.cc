@@ -98,7 +98,8 @@ grpc::ServerUnaryReactor* CallGate::Unary(grpc::CallbackServerContext* context, 
   // A unary call's context lives until Finish, so the task may use it.
   absl::Status submitted = executor_.Submit(
       key, [this, context, reactor, rpc, claimed_name, peer, work = std::move(work)] {
-        absl::StatusOr<auth::Identity> identity = authenticator_.Authenticate(peer, claimed_name);
+        absl::StatusOr<auth::Identity> identity =
+            authenticator_.Authenticate(peer, claimed_name, clock_.Now());
         absl::Status status = identity.status();
         // A request without a worker name (GetLogfilePath) is bound by its RPC instead.
         if (status.ok() && !claimed_name.empty()) {
@@ -136,7 +137,8 @@ void CallGate::AdmitStream(grpc::CallbackServerContext* context, const char* rpc
   // `then` is shared: if Submit refuses, the task (and its copy) is gone and we call it here.
   auto shared_then = std::make_shared<Admitted>(std::move(then));
   absl::Status submitted = executor_.Submit(key, [this, rpc, claimed_name, peer, shared_then] {
-    absl::StatusOr<auth::Identity> identity = authenticator_.Authenticate(peer, claimed_name);
+    absl::StatusOr<auth::Identity> identity =
+        authenticator_.Authenticate(peer, claimed_name, clock_.Now());
     absl::Status status = identity.status();
     if (status.ok()) status = auth::AuthorizeWorker(*identity, claimed_name);
     if (!status.ok()) {

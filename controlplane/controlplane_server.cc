@@ -28,33 +28,20 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
       !s.ok()) {
     return s;
   }
-  if (!o.tls_client_ca_file.empty()) {
-    if (absl::Status s = tls::CheckCaBundle(
-            o.tls_client_ca_file, "[edge] controlplane_tls_client_ca (--tls-client-ca)");
-        !s.ok()) {
-      return s;
-    }
-  }
-  // The files are watched: a renewed certificate, key or client CA is picked up within the
+  // The sidecar's own certificate and key are watched: a renewed pair is picked up within the
   // reload interval without a restart (a rotation that leaves the files mismatched keeps the
   // previous pair, as gRPC's FileWatcherCertificateProvider does).
   const unsigned int interval =
       static_cast<unsigned int>(absl::ToInt64Seconds(o.tls_reload_interval));
-  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider =
-      o.tls_client_ca_file.empty()
-          ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-                o.tls_key_file, o.tls_cert_file, interval)
-          : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-                o.tls_key_file, o.tls_cert_file, o.tls_client_ca_file, interval);
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      o.tls_key_file, o.tls_cert_file, interval);
   grpc::experimental::TlsServerCredentialsOptions tls(provider);
   tls.watch_identity_key_cert_pairs();
   if (!o.tls_client_ca_file.empty()) {
-    tls.watch_root_certs();
-    // With tokens also accepted, a worker without a certificate may still connect (and must
-    // then present a token); without them the handshake itself refuses it.
-    tls.set_cert_request_type(o.worker_tokens
-                                  ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
-                                  : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    // The handshake asks for a client certificate (and checks the client holds its key) but
+    // leaves trusting it to auth::ClientCertificateVerifier on every call: a handshake refusal
+    // would reach the worker without its cause (client_certificate_verifier.h).
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   }
   return grpc::experimental::TlsServerCredentials(tls);
 }
@@ -75,10 +62,14 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                                 options_.max_queued_calls_per_worker,
                                 options_.max_running_calls_per_worker}),
       refusals_(clock_, metrics_),
+      certificates_(options_.tls_client_ca_file.empty()
+                        ? nullptr
+                        : std::make_unique<auth::ClientCertificateVerifier>(
+                              options_.tls_client_ca_file, options_.tls_reload_interval)),
       authenticator_(auth::AuthPolicy{!options_.tls_client_ca_file.empty(),
                                       options_.worker_tokens,
                                       options_.insecure_allow_unauthenticated},
-                     tokens_),
+                     certificates_.get(), tokens_),
       gate_(authenticator_, executor_, refusals_, clock_, options_.admissions_per_second),
       limits_(WorkerLimitOptions{options_.max_log_bytes_per_sec,
                                  options_.max_log_streams_per_worker,
@@ -106,6 +97,9 @@ absl::Status ControlPlaneServer::Start() {
   if (absl::Status s = options_.Validate(); !s.ok()) return s;
   if (options_.worker_tokens && tokens_ == nullptr) {
     return absl::FailedPreconditionError("this sidecar's store cannot look up worker tokens");
+  }
+  if (certificates_ != nullptr) {
+    if (absl::Status s = certificates_->Load(); !s.ok()) return s;
   }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options_);
   if (!creds.ok()) return creds.status();

@@ -72,6 +72,7 @@ class ControlPlaneServer {
   TimedEdgeApi edge_api_;
   std::unique_ptr<SidecarStore> store_;
   auth::TokenDirectory* tokens_;  // store_, when it can look up tokens
+  std::unique_ptr<auth::ClientCertificateVerifier> certificates_;  // with a client CA only
   Executor executor_;
   RefusalLog refusals_;
   auth::Authenticator authenticator_;

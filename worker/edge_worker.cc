@@ -17,6 +17,7 @@
 #include "spdlog/spdlog.h"
 #include "worker/drain_escalation.h"
 #include "worker/local_files.h"
+#include "worker/retry_after.h"
 #include "worker/state_body.h"
 
 namespace edgectl::worker {
@@ -59,7 +60,8 @@ std::string TempStderrPath() {
 bool IsRetryable(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
          status.code() == absl::StatusCode::kDeadlineExceeded ||
-         status.code() == absl::StatusCode::kCancelled;
+         status.code() == absl::StatusCode::kCancelled ||
+         status.code() == absl::StatusCode::kResourceExhausted;
 }
 
 }  // namespace
@@ -138,6 +140,14 @@ absl::Status EdgeWorker::HandleRegisterError(const absl::Status& status) {
     case absl::StatusCode::kFailedPrecondition:
       spdlog::info(kVersionMismatch);
       return absl::FailedPreconditionError(absl::StrCat(kVersionMismatch, " ", status.message()));
+    case absl::StatusCode::kUnauthenticated:
+      return absl::UnauthenticatedError(absl::StrCat(
+          "The sidecar at ", options_.controlplane_address,
+          " did not accept this worker's credentials: ", status.message()));
+    case absl::StatusCode::kPermissionDenied:
+      return absl::PermissionDeniedError(absl::StrCat(
+          "The sidecar at ", options_.controlplane_address, " refused worker '",
+          options_.worker_name, "': ", status.message()));
     case absl::StatusCode::kAlreadyExists:
       return absl::AlreadyExistsError(absl::StrCat(
           "A worker with the name '", options_.worker_name,
@@ -159,7 +169,9 @@ absl::Status EdgeWorker::RegisterWithRetry() {
       return absl::OkStatus();
     }
     if (!IsRetryable(response.status())) return HandleRegisterError(response.status());
-    const absl::Duration delay = link_.NextBackoffDelay();
+    const absl::Duration delay =
+        std::max(link_.NextBackoffDelay(),
+                 RetryAfterOf(response.status()).value_or(absl::ZeroDuration()));
     spdlog::warn("Sidecar at {} not reachable ({}); retrying registration in {}",
                  options_.controlplane_address, std::string(response.status().message()),
                  absl::FormatDuration(delay));
@@ -316,7 +328,14 @@ void EdgeWorker::HandleCallError(const absl::Status& status, const char* what) {
     StartDrain("version mismatch");
     return;
   }
-  spdlog::warn("{} failed: {}", what, status.ToString());
+  if (status.code() == absl::StatusCode::kUnauthenticated ||
+      status.code() == absl::StatusCode::kPermissionDenied) {
+    // Jobs keep running; the worker keeps trying (a renewed certificate or token file is
+    // picked up without a restart).
+    spdlog::error("{} refused by the sidecar: {}", what, status.ToString());
+  } else {
+    spdlog::warn("{} failed: {}", what, status.ToString());
+  }
   if (IsRetryable(status) || status.code() == absl::StatusCode::kNotFound) {
     MarkDisconnected(status);
   }

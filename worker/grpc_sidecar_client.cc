@@ -1,32 +1,53 @@
 #include "worker/grpc_sidecar_client.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+#include "worker/retry_after.h"
 
 namespace edgectl::worker {
 
-absl::Status ToAbslStatus(const grpc::Status& status) {
+absl::Status ToAbslStatus(const grpc::Status& status, const grpc::ClientContext* context) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  if (context != nullptr) {
+    const auto& trailers = context->GetServerTrailingMetadata();
+    auto it = trailers.find(kRetryAfterMetadata);
+    int64_t ms = 0;
+    if (it != trailers.end() &&
+        absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &ms) && ms >= 0) {
+      out = WithRetryAfter(std::move(out), absl::Milliseconds(ms));
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> GrpcSidecarClient::Create(
-    const std::string& address, const std::string& tls_ca_file, absl::Duration call_timeout) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (!tls_ca_file.empty()) {
-    std::ifstream in(tls_ca_file);
-    if (!in) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cannot read [edge] controlplane_tls_ca file ", tls_ca_file, ": fix the path"));
-    }
-    std::stringstream pem;
-    pem << in.rdbuf();
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = pem.str();
-    credentials = grpc::SslCredentials(options);
+    const std::string& address, const SidecarCredentialOptions& credentials,
+    absl::Duration call_timeout) {
+  std::unique_ptr<GrpcSidecarClient> client(
+      new GrpcSidecarClient(address, credentials, call_timeout));
+  if (absl::Status s = client->RefreshChannel(); !s.ok()) return s;
+  return client;
+}
+
+GrpcSidecarClient::GrpcSidecarClient(std::string address, SidecarCredentialOptions credentials,
+                                     absl::Duration call_timeout)
+    : address_(std::move(address)),
+      credentials_(std::move(credentials)),
+      call_timeout_(call_timeout) {}
+
+GrpcSidecarClient::~GrpcSidecarClient() { Disconnect(); }
+
+absl::Status GrpcSidecarClient::RefreshChannel() {
+  const std::string stamp = CredentialFilesStamp(credentials_);
+  {
+    std::lock_guard<std::mutex> lock(channel_mutex_);
+    if (stub_ != nullptr && stamp == stamp_) return absl::OkStatus();
   }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      BuildChannelCredentials(credentials_);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   // Notices a dead sidecar on an idle stream within ~30 s instead of waiting for TCP timeouts.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
@@ -36,51 +57,60 @@ absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> GrpcSidecarClient::Create(
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return std::make_unique<GrpcSidecarClient>(
-      grpc::CreateCustomChannel(address, credentials, args), call_timeout);
+  auto stub = std::shared_ptr<v1::EdgeWorkerService::Stub>(
+      v1::EdgeWorkerService::NewStub(grpc::CreateCustomChannel(address_, *credentials, args)));
+  std::lock_guard<std::mutex> lock(channel_mutex_);
+  if (stub_ != nullptr) spdlog::info("TLS files changed; reconnecting with the new credentials");
+  stub_ = std::move(stub);
+  stamp_ = stamp;
+  return absl::OkStatus();
 }
 
-GrpcSidecarClient::GrpcSidecarClient(std::shared_ptr<grpc::Channel> channel,
-                                     absl::Duration call_timeout)
-    : channel_(std::move(channel)),
-      stub_(v1::EdgeWorkerService::NewStub(channel_)),
-      call_timeout_(call_timeout) {}
-
-GrpcSidecarClient::~GrpcSidecarClient() { Disconnect(); }
+std::shared_ptr<v1::EdgeWorkerService::Stub> GrpcSidecarClient::stub() {
+  std::lock_guard<std::mutex> lock(channel_mutex_);
+  return stub_;
+}
 
 void GrpcSidecarClient::SetDeadline(grpc::ClientContext& context) const {
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(call_timeout_));
 }
 
-absl::StatusOr<v1::RegisterResponse> GrpcSidecarClient::Register(
-    const v1::RegisterRequest& request) {
+template <typename Reply, typename Call>
+absl::StatusOr<Reply> GrpcSidecarClient::Unary(Call call) {
   grpc::ClientContext context;
   SetDeadline(context);
-  v1::RegisterResponse response;
-  absl::Status status = ToAbslStatus(stub_->Register(&context, request, &response));
-  if (!status.ok()) return status;
-  return response;
+  Reply reply;
+  grpc::Status status = call(*stub(), &context, &reply);
+  if (!status.ok()) return ToAbslStatus(status, &context);
+  return reply;
+}
+
+absl::StatusOr<v1::RegisterResponse> GrpcSidecarClient::Register(
+    const v1::RegisterRequest& request) {
+  return Unary<v1::RegisterResponse>([&](auto& stub, auto* context, auto* reply) {
+    return stub.Register(context, request, reply);
+  });
 }
 
 absl::StatusOr<v1::HeartbeatResponse> GrpcSidecarClient::Heartbeat(
     const v1::HeartbeatRequest& request) {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::HeartbeatResponse response;
-  absl::Status status = ToAbslStatus(stub_->Heartbeat(&context, request, &response));
-  if (!status.ok()) return status;
-  return response;
+  return Unary<v1::HeartbeatResponse>([&](auto& stub, auto* context, auto* reply) {
+    return stub.Heartbeat(context, request, reply);
+  });
+}
+
+absl::StatusOr<v1::JobClaimReply> GrpcSidecarClient::ClaimJob(const v1::JobClaim& claim) {
+  return Unary<v1::JobClaimReply>([&](auto& stub, auto* context, auto* reply) {
+    return stub.ClaimJob(context, claim, reply);
+  });
 }
 
 absl::StatusOr<v1::JobStateAck> GrpcSidecarClient::ReportJobState(
     const v1::JobStateReport& report) {
-  grpc::ClientContext context;
-  SetDeadline(context);
-  v1::JobStateAck ack;
-  absl::Status status = ToAbslStatus(stub_->ReportJobState(&context, report, &ack));
-  if (!status.ok()) return status;
-  return ack;
+  return Unary<v1::JobStateAck>([&](auto& stub, auto* context, auto* reply) {
+    return stub.ReportJobState(context, report, reply);
+  });
 }
 
 absl::StatusOr<v1::PushLogsReply> GrpcSidecarClient::PushLogs(
@@ -88,12 +118,12 @@ absl::StatusOr<v1::PushLogsReply> GrpcSidecarClient::PushLogs(
   grpc::ClientContext context;
   SetDeadline(context);
   v1::PushLogsReply reply;
-  std::unique_ptr<grpc::ClientWriter<v1::LogChunk>> writer = stub_->PushLogs(&context, &reply);
+  std::unique_ptr<grpc::ClientWriter<v1::LogChunk>> writer = stub()->PushLogs(&context, &reply);
   for (const v1::LogChunk& chunk : chunks) {
     if (!writer->Write(chunk)) break;  // Finish() below reports why
   }
   writer->WritesDone();
-  absl::Status status = ToAbslStatus(writer->Finish());
+  absl::Status status = ToAbslStatus(writer->Finish(), &context);
   if (!status.ok()) return status;
   return reply;
 }
@@ -101,18 +131,22 @@ absl::StatusOr<v1::PushLogsReply> GrpcSidecarClient::PushLogs(
 void GrpcSidecarClient::Connect(const v1::ConnectRequest& request, EventHandler on_event,
                                 EndHandler on_end) {
   Disconnect();
+  if (absl::Status s = RefreshChannel(); !s.ok()) {
+    // The files are unreadable right now (mid-rotation?): keep the previous channel.
+    spdlog::error("Cannot re-read the TLS files: {}", std::string(s.message()));
+  }
   auto context = std::make_shared<grpc::ClientContext>();
   {
     std::lock_guard<std::mutex> lock(stream_mutex_);
     stream_context_ = context;
   }
-  reader_ = std::thread([this, context, request, on_event = std::move(on_event),
+  reader_ = std::thread([stub = stub(), context, request, on_event = std::move(on_event),
                          on_end = std::move(on_end)] {
     std::unique_ptr<grpc::ClientReader<v1::ServerEvent>> reader =
-        stub_->Connect(context.get(), request);
+        stub->Connect(context.get(), request);
     v1::ServerEvent event;
     while (reader->Read(&event)) on_event(event);
-    absl::Status status = ToAbslStatus(reader->Finish());
+    absl::Status status = ToAbslStatus(reader->Finish(), context.get());
     if (status.ok()) status = absl::UnavailableError("the sidecar closed the event stream");
     on_end(status);
   });

@@ -1,8 +1,10 @@
 // File: worker/grpc_sidecar_client.h
 //
 // SidecarClient over gRPC (edgectl.v1.EdgeWorkerService). Unary calls carry a deadline so a hung
-// sidecar cannot stall the worker's loop; the Connect stream is read by one thread per stream.
-// Plaintext by default, TLS when a CA file is given ([edge] controlplane_tls_ca).
+// sidecar cannot stall the worker; the Connect stream is read by one thread per stream. Thread-
+// safe. Credentials as worker/sidecar_credentials.h: plaintext only without a CA; the channel is
+// rebuilt when a new stream is opened after the certificate, key or CA files changed. An error's
+// `edgectl-retry-after-ms` trailer becomes the status's retry-after payload (retry_after.h).
 #ifndef EDGECTL_WORKER_GRPC_SIDECAR_CLIENT_H_
 #define EDGECTL_WORKER_GRPC_SIDECAR_CLIENT_H_
 
@@ -16,19 +18,20 @@
 #include "absl/time/time.h"
 #include "proto/edge_worker.grpc.pb.h"
 #include "worker/sidecar_client.h"
+#include "worker/sidecar_credentials.h"
 
 namespace edgectl::worker {
 
 class GrpcSidecarClient : public SidecarClient {
  public:
-  static absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> Create(const std::string& address,
-                                                                    const std::string& tls_ca_file,
-                                                                    absl::Duration call_timeout);
-  explicit GrpcSidecarClient(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout);
+  static absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> Create(
+      const std::string& address, const SidecarCredentialOptions& credentials,
+      absl::Duration call_timeout);
   ~GrpcSidecarClient() override;
 
   absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request) override;
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request) override;
+  absl::StatusOr<v1::JobClaimReply> ClaimJob(const v1::JobClaim& claim) override;
   absl::StatusOr<v1::JobStateAck> ReportJobState(const v1::JobStateReport& report) override;
   absl::StatusOr<v1::PushLogsReply> PushLogs(const std::vector<v1::LogChunk>& chunks) override;
   void Connect(const v1::ConnectRequest& request, EventHandler on_event,
@@ -36,18 +39,29 @@ class GrpcSidecarClient : public SidecarClient {
   void Disconnect() override;
 
  private:
+  GrpcSidecarClient(std::string address, SidecarCredentialOptions credentials,
+                    absl::Duration call_timeout);
+  // (Re)builds the channel when there is none or the credential files changed.
+  absl::Status RefreshChannel();
+  std::shared_ptr<v1::EdgeWorkerService::Stub> stub();
   void SetDeadline(grpc::ClientContext& context) const;
+  template <typename Reply, typename Call>
+  absl::StatusOr<Reply> Unary(Call call);
 
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::EdgeWorkerService::Stub> stub_;
-  absl::Duration call_timeout_;
+  const std::string address_;
+  const SidecarCredentialOptions credentials_;
+  const absl::Duration call_timeout_;
+  std::mutex channel_mutex_;
+  std::shared_ptr<v1::EdgeWorkerService::Stub> stub_;  // guarded by channel_mutex_
+  std::string stamp_;                                  // guarded by channel_mutex_
   std::mutex stream_mutex_;
   std::shared_ptr<grpc::ClientContext> stream_context_;
   std::thread reader_;
 };
 
-// grpc::Status -> absl::Status with the same code and message.
-absl::Status ToAbslStatus(const grpc::Status& status);
+// grpc::Status -> absl::Status with the same code and message, plus the retry-after payload
+// when `context` received the edgectl-retry-after-ms trailer.
+absl::Status ToAbslStatus(const grpc::Status& status, const grpc::ClientContext* context = nullptr);
 
 }  // namespace edgectl::worker
 

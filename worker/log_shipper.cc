@@ -1,6 +1,7 @@
 #include "worker/log_shipper.h"
 
 #include "google/protobuf/util/time_util.h"
+#include "spdlog/spdlog.h"
 
 namespace edgectl::worker {
 
@@ -43,6 +44,19 @@ absl::Status LogShipper::ShipOnce(SidecarClient& client, const std::vector<JobLo
       if (SameJob(offset.key(), *log.key)) stored = std::max<uint64_t>(stored, offset.offset());
     }
     log.tailer->Acknowledge(stored);
+    for (const v1::LogRefusal& refusal : reply->refused()) {
+      if (!SameJob(refusal.key(), *log.key)) continue;
+      // Refusals are final for the chunk (or the job): sending them again cannot succeed.
+      if (refusal.code() == static_cast<int>(absl::StatusCode::kInvalidArgument)) {
+        spdlog::error("Log chunk at offset {} of {} refused by the sidecar, skipped: {}",
+                      refusal.offset(), log.tailer->path(), refusal.message());
+        log.tailer->DropChunk(refusal.offset());
+      } else {
+        spdlog::error("The sidecar refused the log of {}, not sending it any more: {}",
+                      log.tailer->path(), refusal.message());
+        log.tailer->DropAll();
+      }
+    }
   }
   return reply.status();
 }

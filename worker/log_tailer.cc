@@ -108,6 +108,16 @@ void LogTailer::Acknowledge(uint64_t stored_offset) {
   pending_ = std::move(keep);
 }
 
+bool LogTailer::DropChunk(uint64_t offset) {
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (it->offset == offset) {
+      pending_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
 void LogTailer::ClearInFlight() {
   for (PendingLogChunk& chunk : pending_) chunk.in_flight = false;
 }

@@ -48,6 +48,11 @@ class LogTailer {
   void Acknowledge(uint64_t stored_offset);
   // The RPC failed: everything stays pending, unchanged.
   void ClearInFlight();
+  // The sidecar refused the chunk at `offset` for good (it conflicts with what edge_logs holds):
+  // forget it. Returns whether there was such a chunk.
+  bool DropChunk(uint64_t offset);
+  // The sidecar refused the job's log for good (job gone, or not this worker's): forget all.
+  void DropAll() { pending_.clear(); }
 
   const std::string& path() const { return path_; }
   uint64_t emitted_offset() const { return emitted_offset_; }

@@ -91,8 +91,20 @@ int RunWorkerCommand(const WorkerFlags& flags) {
   spdlog::info("Using execution api server url: {}", options->execution_api_server_url);
   spdlog::info("Airflow {} / edge3 {} via {}", versions->airflow_version,
                versions->edge_provider_version, options->python_interpreter);
+  const SidecarCredentialOptions credentials{
+      options->controlplane_tls_ca, options->controlplane_tls_cert, options->controlplane_tls_key,
+      options->controlplane_token_file};
+  if (absl::Status s = CheckCredentialFiles(credentials, absl::Now()); !s.ok()) {
+    spdlog::error("{}", std::string(s.message()));
+    return 1;
+  }
+  if (credentials.tls_ca.empty()) {
+    spdlog::warn("The link to the sidecar at {} is plaintext ([edge] controlplane_tls_ca is not "
+                 "set); the sidecar accepts that only with --insecure-allow-unauthenticated",
+                 options->controlplane_address);
+  }
   absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> client = GrpcSidecarClient::Create(
-      options->controlplane_address, options->controlplane_tls_ca, options->call_timeout);
+      options->controlplane_address, credentials, options->call_timeout);
   if (!client.ok()) {
     spdlog::error("{}", std::string(client.status().message()));
     return 1;

@@ -28,6 +28,8 @@ class SidecarClient {
   virtual ~SidecarClient() = default;
   virtual absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request) = 0;
   virtual absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request) = 0;
+  // Asks the centre to confirm this worker's claim on a pushed job before starting it.
+  virtual absl::StatusOr<v1::JobClaimReply> ClaimJob(const v1::JobClaim& claim) = 0;
   virtual absl::StatusOr<v1::JobStateAck> ReportJobState(const v1::JobStateReport& report) = 0;
   virtual absl::StatusOr<v1::PushLogsReply> PushLogs(const std::vector<v1::LogChunk>& chunks) = 0;
   virtual void Connect(const v1::ConnectRequest& request, EventHandler on_event,

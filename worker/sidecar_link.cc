@@ -1,6 +1,7 @@
 #include "worker/sidecar_link.h"
 
 #include "spdlog/spdlog.h"
+#include "worker/retry_after.h"
 
 namespace edgectl::worker {
 namespace {
@@ -71,7 +72,10 @@ SidecarLink::Received SidecarLink::Take() {
 void SidecarLink::MarkDisconnected(const absl::Status& status, const std::string& address) {
   if (status.code() == absl::StatusCode::kNotFound) need_register_ = true;
   if (state_ == State::kDisconnected) return;
-  const absl::Duration delay = backoff_.NextDelay();
+  // The sidecar may ask for a longer pause (it is admitting many workers, or this one is over
+  // a limit): honour it, plus the backoff's own jitter.
+  const absl::Duration delay =
+      backoff_.NextDelay() + RetryAfterOf(status).value_or(absl::ZeroDuration());
   {
     spdlog::warn("Lost the sidecar at {} ({}); reconnecting in {}", address, status.ToString(),
                  absl::FormatDuration(delay));

@@ -48,6 +48,18 @@ void AddWorker(CLI::App& app, cli::CliContext& context) {
   cmd->add_option("--controlplane-address", f.controlplane_address,
                   "host:port of the control-plane sidecar (default [edge] controlplane_address, "
                   "127.0.0.1:50051)");
+  cmd->add_option("--controlplane-tls-ca", f.controlplane_tls_ca,
+                  "CA (PEM) that signed the sidecar's certificate; TLS on (default [edge] "
+                  "controlplane_tls_ca)");
+  cmd->add_option("--controlplane-tls-cert", f.controlplane_tls_cert,
+                  "client certificate (PEM) naming this worker, for mutual TLS (default [edge] "
+                  "controlplane_tls_cert)");
+  cmd->add_option("--controlplane-tls-key", f.controlplane_tls_key,
+                  "private key (PEM) of the client certificate (default [edge] "
+                  "controlplane_tls_key)");
+  cmd->add_option("--controlplane-token-file", f.controlplane_token_file,
+                  "file holding this worker's token from `edgectl token issue`, mode 0600 "
+                  "(default [edge] controlplane_token_file)");
   cmd->add_option("--python", f.python,
                   "Python interpreter that runs Airflow's Task SDK (default [edge] "
                   "python_interpreter, python3)");

@@ -154,7 +154,14 @@ absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
     return absl::InvalidArgumentError(
         "--controlplane-address / [edge] controlplane_address must be host:port of the sidecar");
   }
-  options.controlplane_tls_ca = config.GetOr("edge", "controlplane_tls_ca", "");
+  options.controlplane_tls_ca =
+      flags.controlplane_tls_ca.value_or(config.GetOr("edge", "controlplane_tls_ca", ""));
+  options.controlplane_tls_cert =
+      flags.controlplane_tls_cert.value_or(config.GetOr("edge", "controlplane_tls_cert", ""));
+  options.controlplane_tls_key =
+      flags.controlplane_tls_key.value_or(config.GetOr("edge", "controlplane_tls_key", ""));
+  options.controlplane_token_file = flags.controlplane_token_file.value_or(
+      config.GetOr("edge", "controlplane_token_file", ""));
   options.python_interpreter =
       flags.python.value_or(config.GetOr("edge", "python_interpreter", "python3"));
   options.execution_api_server_url = ExecutionApiServerUrl(config);

@@ -31,6 +31,10 @@ struct WorkerFlags {
   std::optional<std::string> log_file;
   std::optional<std::string> umask;
   std::optional<std::string> controlplane_address;
+  std::optional<std::string> controlplane_tls_ca;
+  std::optional<std::string> controlplane_tls_cert;
+  std::optional<std::string> controlplane_tls_key;
+  std::optional<std::string> controlplane_token_file;
   std::optional<std::string> python;
 };
 
@@ -48,7 +52,11 @@ struct WorkerOptions {
   std::string log_file;
   int umask = 077;
   std::string controlplane_address;
+  // worker/sidecar_credentials.h: TLS CA, client certificate and key, token file.
   std::string controlplane_tls_ca;
+  std::string controlplane_tls_cert;
+  std::string controlplane_tls_key;
+  std::string controlplane_token_file;
   std::string python_interpreter;
   std::string execution_api_server_url;
   std::string base_log_folder;

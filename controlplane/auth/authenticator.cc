@@ -47,11 +47,14 @@ std::string QuotePrefix(absl::string_view value) {
 }
 
 absl::StatusOr<Identity> Authenticator::Authenticate(const PeerCredentials& peer,
-                                                     absl::string_view claimed_name) const {
+                                                     absl::string_view claimed_name,
+                                                     absl::Time now) const {
   Identity id;
   id.peer = peer.peer;
-  if (policy_.certificates && peer.certificate_name.has_value()) {
-    id.worker_name = *peer.certificate_name;
+  if (policy_.certificates && peer.certificate_pem.has_value()) {
+    absl::StatusOr<std::string> name = certificates_->Verify(*peer.certificate_pem, now);
+    if (!name.ok()) return name.status();
+    id.worker_name = *std::move(name);
     id.method = AuthMethod::kCertificate;
     return id;
   }
@@ -100,8 +103,8 @@ absl::StatusOr<Identity> Authenticator::Authenticate(const PeerCredentials& peer
 
 std::string Authenticator::FairShareKey(const PeerCredentials& peer,
                                         absl::string_view claimed_name) const {
-  if (policy_.certificates && peer.certificate_name.has_value()) {
-    return "c:" + *peer.certificate_name;
+  if (policy_.certificates && peer.certificate_pem.has_value()) {
+    return "c:" + TokenSha256Hex(*peer.certificate_pem).substr(0, 16);
   }
   if (peer.bearer_token.has_value() && policy_.tokens) {
     return "t:" + TokenSha256Hex(*peer.bearer_token).substr(0, 16);

@@ -1,11 +1,13 @@
 // File: controlplane/auth/authenticator.h
 //
 // Who is calling (docs/ARCHITECTURE.md, "Security"). The sidecar accepts the methods its
-// AuthPolicy enables: a client certificate verified by the TLS handshake (the certificate names
-// the worker), a per-worker token (looked up in the TokenDirectory on every call), or, only when
-// started with --insecure-allow-unauthenticated, the worker name the request claims. A verified
-// certificate wins over a token. Every failure is UNAUTHENTICATED with a message that names the
-// cause and the fix and never repeats a token.
+// AuthPolicy enables: a client certificate signed by the sidecar's client CA (verified by the
+// ClientCertificateVerifier; the certificate names the worker), a per-worker token (looked up in
+// the TokenDirectory on every call), or, only when started with --insecure-allow-unauthenticated,
+// the worker name the request claims. A presented certificate decides: a valid one wins over a
+// token, an invalid one is refused even when a token is sent too (its cause is what the operator
+// must fix). Every failure is UNAUTHENTICATED with a message that names the cause and the fix and
+// never repeats a token.
 //
 // AuthorizeWorker() then binds the call: a request naming another worker than the authenticated
 // one is PERMISSION_DENIED. FairShareKey() names the caller before any I/O so blocking work can be
@@ -17,6 +19,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "controlplane/auth/client_certificate_verifier.h"
 #include "controlplane/auth/peer_credentials.h"
 #include "controlplane/auth/token_directory.h"
 
@@ -42,19 +46,25 @@ struct AuthPolicy {
 
 class Authenticator {
  public:
-  Authenticator(AuthPolicy policy, TokenDirectory* tokens) : policy_(policy), tokens_(tokens) {}
+  // `certificates` is required when policy.certificates, `tokens` when policy.tokens.
+  Authenticator(AuthPolicy policy, ClientCertificateVerifier* certificates, TokenDirectory* tokens)
+      : policy_(policy), certificates_(certificates), tokens_(tokens) {}
 
-  // May look a token up in the database: call it where blocking is allowed.
+  // May look a token up in the database: call it where blocking is allowed. `now` is the time
+  // certificates are checked at.
   absl::StatusOr<Identity> Authenticate(const PeerCredentials& peer,
-                                        absl::string_view claimed_name) const;
+                                        absl::string_view claimed_name, absl::Time now) const;
 
-  // Without I/O: the certificate name, the token's hash prefix, or (insecure) the claimed name.
+  // Without I/O: a hash prefix of the certificate or token, or (insecure) the claimed name. Not
+  // an identity (nothing is verified yet): it only gives each caller its own queue, so a client
+  // cannot join another worker's queue by claiming its name.
   std::string FairShareKey(const PeerCredentials& peer, absl::string_view claimed_name) const;
 
   const AuthPolicy& policy() const { return policy_; }
 
  private:
   AuthPolicy policy_;
+  ClientCertificateVerifier* certificates_;
   TokenDirectory* tokens_;
 };
 

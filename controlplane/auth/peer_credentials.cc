@@ -15,19 +15,18 @@ std::optional<std::string> FirstValue(const grpc::AuthContext& auth, const char*
 
 }  // namespace
 
-std::optional<std::string> CertificateName(const grpc::AuthContext& auth) {
-  if (!auth.IsPeerAuthenticated()) return std::nullopt;
-  // "peer_dns" lists the certificate's DNS subject alternative names only (IP and URI SANs are
-  // elsewhere); a name there wins over the CN, as in every TLS client's host check.
-  if (std::optional<std::string> dns = FirstValue(auth, "peer_dns")) return dns;
-  return FirstValue(auth, "x509_common_name");
+std::optional<std::string> CertificatePem(const grpc::AuthContext& auth) {
+  // Only the PEM: the name properties gRPC derives from it are set whether or not anything
+  // verified the certificate (the sidecar's handshake does not), so they are never trusted.
+  if (std::optional<std::string> chain = FirstValue(auth, "x509_pem_cert_chain")) return chain;
+  return FirstValue(auth, "x509_pem_cert");
 }
 
 PeerCredentials CredentialsOf(const grpc::ServerContextBase& context) {
   PeerCredentials c;
   c.peer = context.peer();
   if (std::shared_ptr<const grpc::AuthContext> auth = context.auth_context()) {
-    c.certificate_name = CertificateName(*auth);
+    c.certificate_pem = CertificatePem(*auth);
   }
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");

@@ -1,9 +1,10 @@
 // File: controlplane/auth/peer_credentials.h
 //
 // What a caller presented, read off a gRPC call before any work is done: the peer address, the
-// worker name of a client certificate the TLS handshake verified against the sidecar's client CA
-// (the first SAN DNS name, else the subject CN), and the bearer token of the `authorization`
-// metadata. Plain data, so the Authenticator can be tested without gRPC.
+// client certificate of the TLS handshake (PEM, not yet verified: the handshake only proves the
+// client holds its key; ClientCertificateVerifier decides whether the sidecar trusts it), and
+// the bearer token of the `authorization` metadata. Plain data, so the Authenticator can be
+// tested without gRPC.
 #ifndef EDGECTL_CONTROLPLANE_AUTH_PEER_CREDENTIALS_H_
 #define EDGECTL_CONTROLPLANE_AUTH_PEER_CREDENTIALS_H_
 
@@ -16,15 +17,15 @@ namespace edgectl::auth {
 
 struct PeerCredentials {
   std::string peer;                             // gRPC's peer URI, e.g. "ipv4:10.0.0.7:41234"
-  std::optional<std::string> certificate_name;  // from a verified client certificate
+  std::optional<std::string> certificate_pem;   // the client's certificate chain, unverified
   std::optional<std::string> bearer_token;      // `authorization: Bearer <token>`
   bool malformed_authorization = false;         // an authorization header of another shape
 };
 
 PeerCredentials CredentialsOf(const grpc::ServerContextBase& context);
 
-// The certificate's worker name from an authenticated TLS auth context: SAN DNS first, else CN.
-std::optional<std::string> CertificateName(const grpc::AuthContext& auth);
+// The client certificate (with its chain when the client sent one) of a TLS auth context.
+std::optional<std::string> CertificatePem(const grpc::AuthContext& auth);
 
 // "ipv4:10.0.0.7:41234" -> "10.0.0.7"; "ipv6:[::1]:5" -> "::1"; anything else unchanged.
 std::string PeerHost(const std::string& peer);

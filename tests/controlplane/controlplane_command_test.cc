@@ -55,8 +55,11 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
   // Airflow's form of the same database.
   const std::string url = absl::StrCat("postgresql+psycopg2://", db->user, "@", db->host, ":",
                                        db->port, "/", db->dbname);
+  const TestPki& pki = SharedPki();
   auto child = Start({"--jwt-secret-file", secret_file_, "--listen-address", "127.0.0.1:0",
-                      "--metrics-address", "127.0.0.1:0", "--heartbeat-interval", "12"},
+                      "--metrics-address", "127.0.0.1:0", "--heartbeat-interval", "12",
+                      "--tls-cert", pki.sidecar().cert, "--tls-key", pki.sidecar().key,
+                      "--worker-tokens"},
                      {{"AIRFLOW__EDGE__API_URL", "http://127.0.0.1:9/edge_worker/v1/rpcapi"},
                       {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", url},
                       {"AIRFLOW__EDGE__API_RETRIES", "1"}});
@@ -80,17 +83,22 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
 
   // gRPC: the database path answers (unregistered worker), the REST path maps an unreachable
   // Airflow to UNAVAILABLE.
-  auto stub = v1::EdgeWorkerService::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  for (const char* worker : {"ghost", "w1", "w2"}) IssueTestToken(dsn, worker);
+  auto stub_of = [&](const std::string& worker) {
+    return NewTlsStub(address, grpc::AccessTokenCredentials(TestToken(worker)));
+  };
   {
-    ConnectClient ghost(stub.get(), ConnectRequestFor("ghost", 1, std::nullopt));
+    auto ghost_stub = stub_of("ghost");
+    ConnectClient ghost(ghost_stub.get(), ConnectRequestFor("ghost", 1, std::nullopt));
     ASSERT_TRUE(WaitUntil([&] { return ghost.done(); }));
     EXPECT_EQ(ghost.status().error_code(), grpc::StatusCode::NOT_FOUND);
   }
   v1::RegisterResponse registered;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  grpc::Status s = stub->Register(&ctx, RegisterRequestFor("w1", std::nullopt), &registered);
+  grpc::Status s =
+      stub_of("w1")->Register(&ctx, RegisterRequestFor("w1", std::nullopt), &registered);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
 
   httplib::Client metrics("127.0.0.1", metrics_port);
@@ -103,7 +111,8 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
   // A worker is connected while the sidecar stops: SIGTERM ends its stream and the process.
   Exec(dsn, "INSERT INTO edge_worker (worker_name, state, jobs_active, last_update) "
             "VALUES ('w2', 'idle', 0, now())");
-  ConnectClient connected(stub.get(), ConnectRequestFor("w2", 1, std::nullopt));
+  auto w2_stub = stub_of("w2");
+  ConnectClient connected(w2_stub.get(), ConnectRequestFor("w2", 1, std::nullopt));
   ASSERT_TRUE(connected.WaitForEvent([](const v1::ServerEvent& e) {
     return e.has_welcome() && e.welcome().heartbeat_interval_seconds() == 12;
   }));
@@ -113,6 +122,50 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
   EXPECT_EQ(*code, 0) << child->Stderr();
   ASSERT_TRUE(WaitUntil([&] { return connected.done(); }));
   EXPECT_EQ((child->Stdout() + child->Stderr()).find(kSecret), std::string::npos);
+}
+
+TEST_F(ControlPlaneCommandTest, RefusesToStartWithoutWorkerAuthenticationUnlessAskedTo) {
+  const std::map<std::string, std::string> env = {
+      {"AIRFLOW__EDGE__API_URL", "http://127.0.0.1:9/edge_worker/v1/rpcapi"},
+      {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", CreateEdgeDatabase("cp_insecure")}};
+  auto refused = Start({"--jwt-secret-file", secret_file_, "--listen-address", "127.0.0.1:0",
+                        "--metrics-address", "127.0.0.1:0"},
+                       env);
+  ASSERT_NE(refused, nullptr);
+  absl::StatusOr<int> code = refused->WaitForExit(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(refused->Stderr().find("no worker authentication is configured"), std::string::npos)
+      << refused->Stderr();
+  EXPECT_NE(refused->Stderr().find("--tls-client-ca"), std::string::npos);
+  EXPECT_NE(refused->Stderr().find("--insecure-allow-unauthenticated"), std::string::npos);
+
+  // Tokens over plaintext would give them away: refused too.
+  auto plaintext_tokens =
+      Start({"--jwt-secret-file", secret_file_, "--listen-address", "127.0.0.1:0",
+             "--metrics-address", "127.0.0.1:0", "--worker-tokens"},
+            env);
+  ASSERT_NE(plaintext_tokens, nullptr);
+  code = plaintext_tokens->WaitForExit(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_NE(plaintext_tokens->Stderr().find("needs TLS"), std::string::npos)
+      << plaintext_tokens->Stderr();
+
+  // Asked for explicitly: it serves, and says loudly what that means.
+  auto insecure = Start({"--jwt-secret-file", secret_file_, "--listen-address", "127.0.0.1:0",
+                         "--metrics-address", "127.0.0.1:0", "--insecure-allow-unauthenticated"},
+                        env);
+  ASSERT_NE(insecure, nullptr);
+  ASSERT_TRUE(insecure->WaitForOutput("controlplane listening on", absl::Seconds(30)).ok())
+      << insecure->Stderr();
+  EXPECT_TRUE(e2e::Eventually(
+      [&] {
+        return (insecure->Stdout() + insecure->Stderr()).find("may act as any worker") !=
+               std::string::npos;
+      },
+      absl::Seconds(10)))
+      << insecure->Stdout() << insecure->Stderr();
 }
 
 TEST_F(ControlPlaneCommandTest, MissingConfigurationIsAClearError) {

@@ -11,10 +11,14 @@ constexpr char kCfg[] = R"(
 [edge]
 api_url = http://api:8080/edge_worker/v1/rpcapi
 heartbeat_interval = 10
+controlplane_tls_cert = /etc/edgectl/sidecar.pem
+controlplane_tls_key = /etc/edgectl/sidecar.key
+controlplane_tls_client_ca = /etc/edgectl/workers-ca.pem
 [api_auth]
 jwt_secret = from-file
 [database]
-sql_alchemy_conn = postgresql+psycopg2://airflow:p%40ss@db.example:5433/airflow
+# '%' is ConfigParser's interpolation character: airflow.cfg writes a literal one as '%%'.
+sql_alchemy_conn = postgresql+psycopg2://airflow:p%%40ss@db.example:5433/airflow
 )";
 
 TEST(ControlPlaneOptionsTest, ReadsAirflowConfigWithEnvironmentOnTop) {
@@ -36,6 +40,39 @@ TEST(ControlPlaneOptionsTest, ReadsAirflowConfigWithEnvironmentOnTop) {
   EXPECT_EQ(o->ack_timeout, absl::Milliseconds(2500));
   EXPECT_EQ(o->dispatch_poll_interval, absl::Milliseconds(20));
   EXPECT_EQ(o->push_log_chunk_size, 524288u);
+  EXPECT_EQ(o->tls_client_ca_file, "/etc/edgectl/workers-ca.pem");
+  EXPECT_FALSE(o->worker_tokens);
+  EXPECT_FALSE(o->insecure_allow_unauthenticated);
+}
+
+TEST(ControlPlaneOptionsTest, SecureByDefault) {
+  absl::StatusOr<AirflowConfig> config = AirflowConfig::FromText(
+      "[edge]\napi_url = http://api:8080/edge_worker/v1/rpcapi\n[api_auth]\njwt_secret = s\n"
+      "[database]\nsql_alchemy_conn = postgresql://airflow@db/airflow\n",
+      {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ControlPlaneOptions o = *OptionsFromConfig(*config);
+  // Loopback unless configured, so a sidecar is never exposed by accident.
+  EXPECT_EQ(o.listen_address, "127.0.0.1:50051");
+  // No way for workers to authenticate: refused, naming the choices.
+  const std::string message(o.Validate().message());
+  EXPECT_NE(message.find("no worker authentication is configured"), std::string::npos) << message;
+  EXPECT_NE(message.find("--tls-client-ca"), std::string::npos);
+  EXPECT_NE(message.find("--worker-tokens"), std::string::npos);
+  EXPECT_NE(message.find("--insecure-allow-unauthenticated"), std::string::npos);
+  o.insecure_allow_unauthenticated = true;
+  EXPECT_TRUE(o.Validate().ok()) << o.Validate();
+  // Tokens and client certificates need the sidecar's own TLS certificate.
+  o.insecure_allow_unauthenticated = false;
+  o.worker_tokens = true;
+  EXPECT_NE(o.Validate().message().find("needs TLS"), std::string::npos) << o.Validate();
+  o.worker_tokens = false;
+  o.tls_client_ca_file = "/ca.pem";
+  EXPECT_NE(o.Validate().message().find("needs the sidecar's own certificate"), std::string::npos)
+      << o.Validate();
+  o.tls_cert_file = "/c.pem";
+  o.tls_key_file = "/k.pem";
+  EXPECT_TRUE(o.Validate().ok()) << o.Validate();
 }
 
 TEST(ControlPlaneOptionsTest, ValidationNamesWhatToFix) {
@@ -52,7 +89,7 @@ TEST(ControlPlaneOptionsTest, ValidationNamesWhatToFix) {
   bad.listen_address = "no-port";
   EXPECT_NE(bad.Validate().message().find("--listen-address"), std::string::npos);
   bad = good;
-  bad.tls_cert_file = "/etc/cert.pem";
+  bad.tls_key_file.clear();
   EXPECT_NE(bad.Validate().message().find("controlplane_tls_key"), std::string::npos);
   bad = good;
   bad.jwt_secret.clear();

@@ -25,13 +25,12 @@ class DispatchTest : public ::testing::Test {
     options.ack_timeout = ack_timeout;
     sidecar_ = std::make_unique<Sidecar>(dsn_, api_, options, clock);
     ASSERT_TRUE(sidecar_->Start());
-    stub_ = sidecar_->NewStub();
   }
 
   std::unique_ptr<ConnectClient> Connect(const std::string& name, int free,
                                          std::optional<std::vector<std::string>> queues) {
-    EXPECT_TRUE(RegisterWorker(*stub_, name, queues).ok());
-    auto client = std::make_unique<ConnectClient>(stub_.get(),
+    EXPECT_TRUE(RegisterWorker(*sidecar_->StubFor(name), name, queues).ok());
+    auto client = std::make_unique<ConnectClient>(sidecar_->StubFor(name),
                                                   ConnectRequestFor(name, free, queues));
     EXPECT_TRUE(client->WaitForEvent([](const v1::ServerEvent& e) { return e.has_welcome(); }));
     return client;
@@ -48,7 +47,7 @@ class DispatchTest : public ::testing::Test {
     report.set_free_concurrency(free);
     v1::JobStateAck ack;
     grpc::ClientContext ctx;
-    grpc::Status s = stub_->ReportJobState(&ctx, report, &ack);
+    grpc::Status s = sidecar_->StubFor(worker)->ReportJobState(&ctx, report, &ack);
     if (status) *status = s;
     EXPECT_TRUE(status || s.ok()) << s.error_message();
     return ack;
@@ -58,7 +57,6 @@ class DispatchTest : public ::testing::Test {
   std::string dsn_;
   std::shared_ptr<FakeEdgeApi> api_;
   std::unique_ptr<Sidecar> sidecar_;
-  std::unique_ptr<v1::EdgeWorkerService::Stub> stub_;
 };
 
 TEST_F(DispatchTest, QueuedJobIsPushedToAConnectedWorker) {
@@ -118,7 +116,7 @@ TEST_F(DispatchTest, WorkerInMaintenanceGetsNothing) {
   hb.set_free_concurrency(4);
   v1::HeartbeatResponse reply;
   grpc::ClientContext ctx;
-  ASSERT_TRUE(stub_->Heartbeat(&ctx, hb, &reply).ok());
+  ASSERT_TRUE(sidecar_->StubFor("w1")->Heartbeat(&ctx, hb, &reply).ok());
   EnqueueJob(dsn_, "held");
   auto probe = Connect("probe", 1, std::vector<std::string>{"probe"});
   EnqueueJob(dsn_, "probe-job", "probe");
@@ -171,7 +169,7 @@ TEST_F(DispatchTest, AcknowledgementAfterReconnectCountsThroughRunningJobs) {
   // The worker reconnects at once and says it runs the job: no requeue.
   v1::ConnectRequest again = ConnectRequestFor("w1", 0, std::nullopt);
   *again.add_running_jobs() = job.key();
-  ConnectClient second(stub_.get(), again);
+  ConnectClient second(sidecar_->StubFor("w1"), again);
   ASSERT_TRUE(second.WaitForEvent([](const v1::ServerEvent& e) { return e.has_welcome(); }));
   auto probe = Connect("probe", 1, std::vector<std::string>{"probe"});
   // Past the ack timeout: a probe job enqueued afterwards is delivered, so the dispatcher has
@@ -195,7 +193,7 @@ TEST_F(DispatchTest, FetchFailureIsRetriedOnTheNextRound) {
 TEST_F(DispatchTest, ANewConnectReplacesTheOldStream) {
   StartSidecar();
   auto first = Connect("w1", 1, std::nullopt);
-  ConnectClient second(stub_.get(), ConnectRequestFor("w1", 1, std::nullopt));
+  ConnectClient second(sidecar_->StubFor("w1"), ConnectRequestFor("w1", 1, std::nullopt));
   ASSERT_TRUE(WaitUntil([&] { return first->done(); }));
   EXPECT_EQ(first->status().error_code(), grpc::StatusCode::CANCELLED);
   EnqueueJob(dsn_, "t1");

@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include "controlplane/pg_sidecar_store.h"
+#include "controlplane/proto_convert.h"
 #include "tests/controlplane/sidecar_harness.h"
 #include "tests/fixtures/edge_database.h"
 
@@ -22,7 +24,25 @@ class JobStateLogsTest : public ::testing::Test {
     options.push_log_chunk_size = 8;
     sidecar_ = std::make_unique<Sidecar>(dsn_, api_, options);
     ASSERT_TRUE(sidecar_->Start());
-    stub_ = sidecar_->NewStub();
+  }
+
+  v1::EdgeWorkerService::Stub* stub() { return sidecar_->StubFor("w1"); }
+
+  // A queued job as jobs/fetch leaves it for `worker`: 'restarting', claimed, not confirmed.
+  v1::JobKey Fetched(const std::string& task_id, const std::string& worker = "w1") {
+    const v1::JobKey key = EnqueueJob(dsn_, task_id);
+    Exec(dsn_, "UPDATE edge_job SET state = 'restarting', edge_worker = '" + worker +
+                   "' WHERE task_id = '" + task_id + "'");
+    return key;
+  }
+
+  grpc::Status Claim(const v1::JobKey& key, v1::JobClaimReply* reply,
+                     const std::string& worker = "w1") {
+    v1::JobClaim claim;
+    claim.set_worker_name(worker);
+    *claim.mutable_key() = key;
+    grpc::ClientContext ctx;
+    return sidecar_->StubFor(worker)->ClaimJob(&ctx, claim, reply);
   }
 
   grpc::Status Report(const v1::JobKey& key, const std::string& state, uint64_t sequence,
@@ -34,7 +54,7 @@ class JobStateLogsTest : public ::testing::Test {
     report.set_sequence(sequence);
     report.set_free_concurrency(1);
     grpc::ClientContext ctx;
-    return stub_->ReportJobState(&ctx, report, ack);
+    return stub()->ReportJobState(&ctx, report, ack);
   }
 
   static v1::LogChunk Chunk(const v1::JobKey& key, uint64_t offset, const std::string& data,
@@ -51,7 +71,7 @@ class JobStateLogsTest : public ::testing::Test {
 
   grpc::Status Push(const std::vector<v1::LogChunk>& chunks, v1::PushLogsReply* reply) {
     grpc::ClientContext ctx;
-    auto writer = stub_->PushLogs(&ctx, reply);
+    auto writer = stub()->PushLogs(&ctx, reply);
     for (const v1::LogChunk& c : chunks) {
       if (!writer->Write(c)) break;
     }
@@ -76,11 +96,10 @@ class JobStateLogsTest : public ::testing::Test {
   std::string dsn_;
   std::shared_ptr<FakeEdgeApi> api_;
   std::unique_ptr<Sidecar> sidecar_;
-  std::unique_ptr<v1::EdgeWorkerService::Stub> stub_;
 };
 
 TEST_F(JobStateLogsTest, ReportsAreDedupedBySequence) {
-  const v1::JobKey key = EnqueueJob(dsn_, "t1");
+  const v1::JobKey key = Fetched("t1");
   v1::JobStateAck ack;
   ASSERT_TRUE(Report(key, "running", 5, &ack).ok());
   EXPECT_FALSE(ack.duplicate());
@@ -92,7 +111,8 @@ TEST_F(JobStateLogsTest, ReportsAreDedupedBySequence) {
   ASSERT_TRUE(Report(key, "success", 4, &ack).ok());  // older than what was applied
   EXPECT_TRUE(ack.duplicate());
   EXPECT_EQ(ack.applied_sequence(), 5u);
-  EXPECT_EQ(api_->Calls(Endpoint::kSetJobState), 1);
+  // "running" confirmed the claim in the database (one conditional UPDATE): no REST call.
+  EXPECT_EQ(api_->Calls(Endpoint::kSetJobState), 0);
   EXPECT_EQ(JobRow(dsn_, "t1").first, "running");
 
   // A report Airflow did not take is applied when resent with the same sequence.
@@ -106,7 +126,7 @@ TEST_F(JobStateLogsTest, ReportsAreDedupedBySequence) {
 }
 
 TEST_F(JobStateLogsTest, RejectsStatesAWorkerDoesNotReport) {
-  const v1::JobKey key = EnqueueJob(dsn_, "t1");
+  const v1::JobKey key = Fetched("t1");
   v1::JobStateAck ack;
   grpc::Status s = Report(key, "queued", 1, &ack);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -114,7 +134,7 @@ TEST_F(JobStateLogsTest, RejectsStatesAWorkerDoesNotReport) {
 }
 
 TEST_F(JobStateLogsTest, LogBytesBecomeEdge3TextInSlices) {
-  const v1::JobKey key = EnqueueJob(dsn_, "t1");
+  const v1::JobKey key = Fetched("t1");
   const int64_t t0 = 1767225600000000;  // 2026-01-01T00:00:00Z
   // 16 bytes -> "line\xff" escaped (8 chars: l,i,n,e,\,x,f,f) + U+FFFD + "ok\n" + "é" ...
   const std::string data = std::string("line\xFF", 5) + std::string("\0", 1) + "ok\n\xC3\xA9";
@@ -130,7 +150,7 @@ TEST_F(JobStateLogsTest, LogBytesBecomeEdge3TextInSlices) {
 }
 
 TEST_F(JobStateLogsTest, ResentChunksAreNotStoredTwice) {
-  const v1::JobKey key = EnqueueJob(dsn_, "t1");
+  const v1::JobKey key = Fetched("t1");
   const int64_t t0 = 1767225600000000;
   const v1::LogChunk a = Chunk(key, 0, "first line\n", t0);           // 11 chars: 2 slices
   const v1::LogChunk b = Chunk(key, 11, "second\n", t0 + 10);
@@ -149,7 +169,7 @@ TEST_F(JobStateLogsTest, ResentChunksAreNotStoredTwice) {
 }
 
 TEST_F(JobStateLogsTest, FailedPushReportsTheErrorAndLosesNothing) {
-  const v1::JobKey key = EnqueueJob(dsn_, "t1");
+  const v1::JobKey key = Fetched("t1");
   const int64_t t0 = 1767225600000000;
   api_->FailNext(Endpoint::kPushLogs, absl::UnavailableError("HTTP 503"));
   v1::PushLogsReply reply;
@@ -160,9 +180,110 @@ TEST_F(JobStateLogsTest, FailedPushReportsTheErrorAndLosesNothing) {
   EXPECT_EQ(LogRows("t1")[0].second, "abc\n");
 }
 
+TEST_F(JobStateLogsTest, AClaimIsDecidedOnceInTheDatabase) {
+  const v1::JobKey key = Fetched("t1");
+  v1::JobClaimReply reply;
+  ASSERT_TRUE(Claim(key, &reply).ok());
+  EXPECT_TRUE(reply.granted());
+  EXPECT_EQ(JobRow(dsn_, "t1"), std::make_pair(std::string("running"), std::string("w1")));
+  // Asked again (the first answer was lost): still granted, nothing changes.
+  ASSERT_TRUE(Claim(key, &reply).ok());
+  EXPECT_TRUE(reply.granted());
+  // A confirmed job is never taken back by a requeue.
+  controlplane::PgSidecarStore store(dsn_, 1);
+  absl::StatusOr<bool> requeued = store.RequeueJob(controlplane::FromProto(key), "w1");
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_FALSE(*requeued);
+  EXPECT_EQ(JobRow(dsn_, "t1").first, "running");
+
+  // The other way round: taken back first, the late claim is refused and names why.
+  const v1::JobKey late = Fetched("t2");
+  requeued = store.RequeueJob(controlplane::FromProto(late), "w1");
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_TRUE(*requeued);
+  ASSERT_TRUE(Claim(late, &reply).ok());
+  EXPECT_FALSE(reply.granted());
+  EXPECT_EQ(reply.current_state(), "queued");
+  EXPECT_EQ(JobRow(dsn_, "t2"), std::make_pair(std::string("queued"), std::string("")));
+  // Another worker cannot claim w1's job.
+  const v1::JobKey theirs = Fetched("t3");
+  ASSERT_TRUE(Claim(theirs, &reply, "w2").ok());
+  EXPECT_FALSE(reply.granted());
+  EXPECT_EQ(reply.current_worker(), "w1");
+  EXPECT_EQ(JobRow(dsn_, "t3"), std::make_pair(std::string("restarting"), std::string("w1")));
+}
+
+TEST_F(JobStateLogsTest, ALateReportDoesNotOverwriteWhatAirflowDecided) {
+  const v1::JobKey key = Fetched("t1");
+  v1::JobStateAck ack;
+  ASSERT_TRUE(Report(key, "running", 1, &ack).ok());
+  // Airflow gave up on the job meanwhile (its orphan check failed it) ...
+  Exec(dsn_, "UPDATE edge_job SET state = 'failed' WHERE task_id = 't1'");
+  // ... so the worker's late "success" is acknowledged as superseded and not applied.
+  ASSERT_TRUE(Report(key, "success", 2, &ack).ok());
+  EXPECT_TRUE(ack.superseded());
+  EXPECT_EQ(ack.current_state(), "failed");
+  EXPECT_EQ(JobRow(dsn_, "t1").first, "failed");
+  EXPECT_EQ(api_->Calls(Endpoint::kSetJobState), 0);
+  // A job that is gone (purged) is superseded too, not an error the worker would retry.
+  const v1::JobKey gone = Fetched("t2");
+  Exec(dsn_, "DELETE FROM edge_job WHERE task_id = 't2'");
+  ASSERT_TRUE(Report(gone, "failed", 3, &ack).ok());
+  EXPECT_TRUE(ack.superseded());
+  EXPECT_EQ(ack.current_state(), "");
+}
+
+TEST_F(JobStateLogsTest, AWorkerCannotReportOrLogAnotherWorkersJob) {
+  const v1::JobKey theirs = Fetched("t1", "w2");
+  v1::JobStateReport report;
+  report.set_worker_name("w1");
+  *report.mutable_key() = theirs;
+  report.set_state("failed");
+  report.set_sequence(1);
+  v1::JobStateAck ack;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub()->ReportJobState(&ctx, report, &ack);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  // Claiming to be w2 with w1's token does not help.
+  report.set_worker_name("w2");
+  grpc::ClientContext ctx2;
+  s = stub()->ReportJobState(&ctx2, report, &ack);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_NE(s.error_message().find("may act only as itself"), std::string::npos);
+  EXPECT_EQ(JobRow(dsn_, "t1"), std::make_pair(std::string("restarting"), std::string("w2")));
+
+  v1::PushLogsReply reply;
+  ASSERT_TRUE(Push({Chunk(theirs, 0, "forged\n", 1767225600000000)}, &reply).ok());
+  EXPECT_EQ(reply.stored_size(), 0);
+  ASSERT_EQ(reply.refused_size(), 1);
+  EXPECT_EQ(reply.refused(0).code(), static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_TRUE(LogRows("t1").empty());
+  EXPECT_EQ(api_->Calls(Endpoint::kSetJobState), 0);
+  EXPECT_EQ(api_->Calls(Endpoint::kPushLogs), 0);
+}
+
+TEST_F(JobStateLogsTest, AResentChunkWithOtherBytesIsRefusedNotDropped) {
+  const v1::JobKey key = Fetched("t1");
+  const int64_t t0 = 1767225600000000;
+  v1::PushLogsReply reply;
+  ASSERT_TRUE(Push({Chunk(key, 0, "abc\n", t0)}, &reply).ok());
+  v1::PushLogsReply again;
+  ASSERT_TRUE(Push({Chunk(key, 0, "xyz\n", t0), Chunk(key, 4, "more\n", t0 + 10)}, &again).ok());
+  ASSERT_EQ(again.refused_size(), 1);
+  EXPECT_EQ(again.refused(0).code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(again.refused(0).offset(), 0u);
+  EXPECT_NE(again.refused(0).message().find("different text"), std::string::npos);
+  // The stream's other chunks go on.
+  ASSERT_EQ(again.stored_size(), 1);
+  EXPECT_EQ(again.stored(0).offset(), 9u);
+  std::string text;
+  for (const auto& row : LogRows("t1")) text += row.second;
+  EXPECT_EQ(text, "abc\nmore\n");
+}
+
 TEST_F(JobStateLogsTest, CentralStateChangeIsPushedToTheWorker) {
-  ASSERT_TRUE(RegisterWorker(*stub_, "w1", std::vector<std::string>{"default"}).ok());
-  ConnectClient client(stub_.get(), ConnectRequestFor("w1", 2, std::nullopt));
+  ASSERT_TRUE(RegisterWorker(*stub(), "w1", std::vector<std::string>{"default"}).ok());
+  ConnectClient client(stub(), ConnectRequestFor("w1", 2, std::nullopt));
   ASSERT_TRUE(client.WaitForEvent([](const v1::ServerEvent& e) { return e.has_welcome(); }));
   Exec(dsn_, "UPDATE edge_worker SET state = 'maintenance request', "
              "maintenance_comment = 'kernel update' WHERE worker_name = 'w1'");

@@ -20,12 +20,18 @@ class RegisterHeartbeatTest : public ::testing::Test {
     options.heartbeat_interval_seconds = 17;
     sidecar_ = std::make_unique<Sidecar>(dsn_, api_, options);
     ASSERT_TRUE(sidecar_->Start());
-    stub_ = sidecar_->NewStub();
+  }
+
+  // The worker's own stub; a name too long for any token (a validation test) uses w1's.
+  v1::EdgeWorkerService::Stub* StubOf(const std::string& name) {
+    size_t characters = 0;
+    for (unsigned char c : name) characters += (c & 0xC0) != 0x80;
+    return sidecar_->StubFor(characters <= 64 ? name : "w1");
   }
 
   grpc::Status Register(const v1::RegisterRequest& request, v1::RegisterResponse* response) {
     grpc::ClientContext ctx;
-    return stub_->Register(&ctx, request, response);
+    return StubOf(request.worker_name())->Register(&ctx, request, response);
   }
 
   grpc::Status Heartbeat(const std::string& name, const std::string& state,
@@ -39,13 +45,12 @@ class RegisterHeartbeatTest : public ::testing::Test {
     }
     request.set_free_concurrency(8);
     grpc::ClientContext ctx;
-    return stub_->Heartbeat(&ctx, request, response);
+    return StubOf(name)->Heartbeat(&ctx, request, response);
   }
 
   std::string dsn_;
   std::shared_ptr<FakeEdgeApi> api_;
   std::unique_ptr<Sidecar> sidecar_;
-  std::unique_ptr<v1::EdgeWorkerService::Stub> stub_;
 };
 
 TEST_F(RegisterHeartbeatTest, RegisterRelaysAndReturnsThePacing) {
@@ -153,23 +158,23 @@ TEST_F(RegisterHeartbeatTest, HeartbeatErrorsTellTheWorkerWhatToDo) {
 }
 
 TEST_F(RegisterHeartbeatTest, ConnectOfAnUnregisteredWorkerIsNotFound) {
-  ConnectClient client(stub_.get(), ConnectRequestFor("ghost", 4, std::nullopt));
+  ConnectClient client(StubOf("ghost"), ConnectRequestFor("ghost", 4, std::nullopt));
   ASSERT_TRUE(WaitUntil([&] { return client.done(); }));
   EXPECT_EQ(client.status().error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_NE(client.status().error_message().find("Register"), std::string::npos);
 }
 
-TEST_F(RegisterHeartbeatTest, GetLogfilePathRelays) {
-  v1::JobKey key;
-  key.set_dag_id("d");
-  key.set_task_id("t");
-  key.set_run_id("r");
-  key.set_try_number(2);
-  key.set_map_index(-1);
+TEST_F(RegisterHeartbeatTest, GetLogfilePathRelaysForTheWorkersOwnJobOnly) {
+  const v1::JobKey key = EnqueueJob(dsn_, "t");
+  Exec(dsn_, "UPDATE edge_job SET state = 'running', edge_worker = 'w1' WHERE task_id = 't'");
   v1::LogfilePath path;
   grpc::ClientContext ctx;
-  ASSERT_TRUE(stub_->GetLogfilePath(&ctx, key, &path).ok());
-  EXPECT_EQ(path.path(), "dag_id=d/run_id=r/task_id=t/attempt=2.log");
+  ASSERT_TRUE(StubOf("w1")->GetLogfilePath(&ctx, key, &path).ok());
+  EXPECT_EQ(path.path(),
+            "dag_id=example_dag/run_id=manual__2026-01-01T00:00:00+00:00/task_id=t/attempt=1.log");
+  grpc::ClientContext other;
+  grpc::Status s = StubOf("w2")->GetLogfilePath(&other, key, &path);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
 }
 
 }  // namespace

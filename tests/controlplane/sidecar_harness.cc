@@ -2,14 +2,28 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <pqxx/pqxx>
+#include <sstream>
 
 #include "absl/time/clock.h"
 #include "common/database_url.h"
+#include "controlplane/auth/worker_token.h"
 #include "controlplane/pg_sidecar_store.h"
 #include "tests/e2e/job_enqueuer.h"
 
 namespace edgectl::testing {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
 
 bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
@@ -18,6 +32,35 @@ bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   return condition();
+}
+
+const TestPki& SharedPki() {
+  static const TestPki* pki = [] {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    absl::StatusOr<TestPki> made =
+        TestPki::Create(std::string(tmp != nullptr ? tmp : "/tmp") + "/sidecar-pki");
+    if (!made.ok()) {
+      ADD_FAILURE() << made.status();
+      std::abort();
+    }
+    return new TestPki(*std::move(made));
+  }();
+  return *pki;
+}
+
+std::string TestToken(const std::string& worker) {
+  // Tokens are printable ASCII; worker names need not be.
+  return "edgectl_wt_test_" + auth::TokenSha256Hex(worker);
+}
+
+void IssueTestToken(const std::string& dsn, const std::string& worker) {
+  pqxx::connection c(dsn);
+  pqxx::work tx(c);
+  tx.exec_params(
+      "INSERT INTO edgectl_worker_token (token_sha256, worker_name) VALUES ($1, $2) "
+      "ON CONFLICT DO NOTHING",
+      auth::TokenSha256Hex(TestToken(worker)), worker);
+  tx.commit();
 }
 
 controlplane::ControlPlaneOptions TestOptions(const std::string& dsn) {
@@ -33,12 +76,17 @@ controlplane::ControlPlaneOptions TestOptions(const std::string& dsn) {
   o.dispatch_poll_interval = absl::Milliseconds(20);
   o.state_poll_interval = absl::Milliseconds(50);
   o.ack_timeout = absl::Seconds(30);
+  o.tls_cert_file = SharedPki().sidecar().cert;
+  o.tls_key_file = SharedPki().sidecar().key;
+  o.tls_client_ca_file = SharedPki().ca();
+  o.worker_tokens = true;
   return o;
 }
 
 Sidecar::Sidecar(const std::string& dsn, std::shared_ptr<FakeEdgeApi> api,
                  controlplane::ControlPlaneOptions options,
-                 const controlplane::Clock* clock) {
+                 const controlplane::Clock* clock)
+    : dsn_(dsn) {
   server_ = std::make_unique<controlplane::ControlPlaneServer>(
       std::move(options), std::move(api),
       std::make_unique<controlplane::PgSidecarStore>(dsn, 4), clock);
@@ -52,13 +100,47 @@ bool Sidecar::Start() {
 
 std::string Sidecar::address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
 
-std::unique_ptr<v1::EdgeWorkerService::Stub> Sidecar::NewStub() const {
+std::unique_ptr<v1::EdgeWorkerService::Stub> Sidecar::NewStub(
+    std::shared_ptr<grpc::CallCredentials> call, const std::optional<CertAndKey>& client_cert) const {
+  return NewTlsStub(address(), std::move(call), client_cert);
+}
+
+std::unique_ptr<v1::EdgeWorkerService::Stub> NewTlsStub(
+    const std::string& address, std::shared_ptr<grpc::CallCredentials> call,
+    const std::optional<CertAndKey>& client_cert) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadAll(SharedPki().ca());
+  if (client_cert.has_value()) {
+    ssl.pem_cert_chain = ReadAll(client_cert->cert);
+    ssl.pem_private_key = ReadAll(client_cert->key);
+  }
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::SslCredentials(ssl);
+  if (call != nullptr) creds = grpc::CompositeChannelCredentials(creds, call);
+  // Every stub its own connection, as every worker has.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return v1::EdgeWorkerService::NewStub(grpc::CreateCustomChannel(address, creds, args));
+}
+
+std::unique_ptr<v1::EdgeWorkerService::Stub> Sidecar::PlaintextStub() const {
   return v1::EdgeWorkerService::NewStub(
       grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
 }
 
-ConnectClient::ConnectClient(v1::EdgeWorkerService::Stub* stub, v1::ConnectRequest request)
+v1::EdgeWorkerService::Stub* Sidecar::StubFor(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<v1::EdgeWorkerService::Stub>& stub = stubs_[name];
+  if (stub == nullptr) {
+    IssueTestToken(dsn_, name);
+    stub = NewStub(grpc::AccessTokenCredentials(TestToken(name)));
+  }
+  return stub.get();
+}
+
+ConnectClient::ConnectClient(v1::EdgeWorkerService::Stub* stub, v1::ConnectRequest request,
+                             std::shared_ptr<grpc::CallCredentials> credentials)
     : request_(std::move(request)) {
+  if (credentials != nullptr) context_.set_credentials(std::move(credentials));
   stub->async()->Connect(&context_, &request_, this);
   StartRead(&event_);
   StartCall();

@@ -4,12 +4,16 @@
 // (and /metrics on port 0) over a fresh edge3 database, FakeEdgeApi playing Airflow on that
 // database, real gRPC clients (generated stubs), a Connect stream client on the callback API
 // (so one test process can hold a thousand streams), and small SQL helpers.
+// Authentication is real: the sidecar serves TLS with a certificate of the process-wide test CA
+// (scripts/make-certs), accepts that CA's client certificates and per-worker tokens. StubFor()
+// gives a worker's stub, authenticated by a token issued for it in edgectl_worker_token.
 #ifndef EDGECTL_TESTS_CONTROLPLANE_SIDECAR_HARNESS_H_
 #define EDGECTL_TESTS_CONTROLPLANE_SIDECAR_HARNESS_H_
 
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,14 +25,30 @@
 #include "controlplane/controlplane_server.h"
 #include "proto/edge_worker.grpc.pb.h"
 #include "tests/fakes/fake_edge_api.h"
+#include "tests/fixtures/test_pki.h"
 
 namespace edgectl::testing {
+
+// A stub for the sidecar at `address` over TLS (trusting the shared test CA), with per-call
+// credentials (nullptr: none) and an optional client certificate; its own connection.
+std::unique_ptr<v1::EdgeWorkerService::Stub> NewTlsStub(
+    const std::string& address, std::shared_ptr<grpc::CallCredentials> call = nullptr,
+    const std::optional<CertAndKey>& client_cert = std::nullopt);
 
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
 bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10));
 
-// Options for a test sidecar: fast polls, the given database.
+// The test CA and sidecar certificate of this test process (under $TEST_TMPDIR).
+const TestPki& SharedPki();
+
+// Options for a test sidecar: fast polls, the given database, TLS with the shared test PKI,
+// client certificates of its CA and worker tokens accepted.
 controlplane::ControlPlaneOptions TestOptions(const std::string& dsn);
+
+// The token the harness issues for `worker` ("edgectl_wt_test_" + SHA-256 of the name).
+std::string TestToken(const std::string& worker);
+// Stores TestToken(worker)'s hash for `worker` (as `edgectl token issue` does).
+void IssueTestToken(const std::string& dsn, const std::string& worker);
 
 class Sidecar {
  public:
@@ -39,17 +59,31 @@ class Sidecar {
   bool Start();
 
   std::string address() const;
-  std::unique_ptr<v1::EdgeWorkerService::Stub> NewStub() const;
+  // The stub of worker `name`: its own TLS channel carrying its token (issued on first use).
+  // Owned by the Sidecar; the same stub for the same name.
+  v1::EdgeWorkerService::Stub* StubFor(const std::string& name);
+  // A stub on a TLS channel with the given call credentials (nullptr: none) and optional client
+  // certificate; not cached.
+  std::unique_ptr<v1::EdgeWorkerService::Stub> NewStub(
+      std::shared_ptr<grpc::CallCredentials> call = nullptr,
+      const std::optional<CertAndKey>& client_cert = std::nullopt) const;
+  // A plaintext stub (refused by a TLS sidecar).
+  std::unique_ptr<v1::EdgeWorkerService::Stub> PlaintextStub() const;
   controlplane::ControlPlaneServer& server() { return *server_; }
 
  private:
+  std::string dsn_;
   std::unique_ptr<controlplane::ControlPlaneServer> server_;
+  absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<v1::EdgeWorkerService::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
 };
 
 // A worker's Connect stream on the client's callback API; collects every event.
 class ConnectClient final : public grpc::ClientReadReactor<v1::ServerEvent> {
  public:
-  ConnectClient(v1::EdgeWorkerService::Stub* stub, v1::ConnectRequest request);
+  // `credentials`: per-call credentials of the stream (e.g. a token), when the stub has none.
+  ConnectClient(v1::EdgeWorkerService::Stub* stub, v1::ConnectRequest request,
+                std::shared_ptr<grpc::CallCredentials> credentials = nullptr);
   ~ConnectClient() override;
 
   std::vector<v1::ServerEvent> Events() const;

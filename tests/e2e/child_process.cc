@@ -33,13 +33,6 @@ int DecodeWaitStatus(int status) {
 
 }  // namespace
 
-std::string Runfile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr) return path;
-  return absl::StrCat(srcdir, "/", workspace != nullptr ? workspace : "edgectl", "/", path);
-}
-
 bool Eventually(const std::function<bool()>& condition, absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (true) {

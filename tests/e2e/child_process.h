@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/fixtures/runfiles.h"
 
 namespace edgectl::e2e {
 
@@ -61,8 +62,7 @@ class ChildProcess {
   std::string stderr_path_;
 };
 
-// Path of a runfile such as "cli/edgectl" inside a Bazel test.
-std::string Runfile(const std::string& path);
+using testing::Runfile;
 
 // Awaits a condition with bounded polling (every 20 ms) instead of a fixed sleep.
 bool Eventually(const std::function<bool()>& condition, absl::Duration timeout);
