@@ -23,8 +23,8 @@ std::string DescribeJob(const bridge::JobKey& k) {
                       k.map_index);
 }
 
-JobStateRelay::JobId JobStateRelay::IdOf(const bridge::JobKey& k) {
-  return {k.dag_id, k.task_id, k.run_id, k.try_number, k.map_index, k.task_instance_id};
+JobStateRelay::JobId JobStateRelay::IdOf(const std::string& worker, const bridge::JobKey& k) {
+  return {worker, k.dag_id, k.task_id, k.run_id, k.try_number, k.map_index, k.task_instance_id};
 }
 
 absl::StatusOr<JobStateAck> JobStateRelay::Report(const JobStateReport& report) {
@@ -35,7 +35,7 @@ absl::StatusOr<JobStateAck> JobStateRelay::Report(const JobStateReport& report) 
   }
   ledger_.Acknowledge(report.worker_name, report.dispatch_id, report.key);
   registry_.UpdateFreeConcurrency(report.worker_name, report.free_concurrency);
-  const JobId id = IdOf(report.key);
+  const JobId id = IdOf(report.worker_name, report.key);
   {
     absl::MutexLock lock(&mu_);
     auto it = applied_.find(id);

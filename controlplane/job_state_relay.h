@@ -65,12 +65,16 @@ class JobStateRelay {
   absl::StatusOr<JobStateAck> Report(const JobStateReport& report);
 
  private:
-  using JobId = std::tuple<std::string, std::string, std::string, int, int, std::string>;
+  // The reporting worker and the job: sequences are per worker process, and keying by worker
+  // means another worker's report is never answered from this cache (it must pass the
+  // ownership check).
+  using JobId =
+      std::tuple<std::string, std::string, std::string, std::string, int, int, std::string>;
   struct Applied {
     uint64_t sequence = 0;
     absl::Time at;
   };
-  static JobId IdOf(const bridge::JobKey& key);
+  static JobId IdOf(const std::string& worker, const bridge::JobKey& key);
   absl::StatusOr<JobStateAck> Apply(const JobStateReport& report);
   void Remember(const JobId& id, uint64_t sequence);
   void ForgetOld() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

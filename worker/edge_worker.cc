@@ -16,6 +16,7 @@
 #include "common/edge_states.h"
 #include "spdlog/spdlog.h"
 #include "worker/drain_escalation.h"
+#include "worker/link_diagnosis.h"
 #include "worker/local_files.h"
 #include "worker/retry_after.h"
 #include "worker/state_body.h"
@@ -162,13 +163,22 @@ absl::Status EdgeWorker::HandleRegisterError(const absl::Status& status) {
 }
 
 absl::Status EdgeWorker::RegisterWithRetry() {
-  while (true) {
+  for (int attempt = 0;; ++attempt) {
     absl::StatusOr<v1::RegisterResponse> response = RegisterOnce();
     if (response.ok()) {
       link_.ResetBackoff();
       return absl::OkStatus();
     }
     if (!IsRetryable(response.status())) return HandleRegisterError(response.status());
+    // gRPC says only "failed to connect": find out why, now and then (a probe costs a
+    // connection and a handshake).
+    if (attempt % 10 == 0 && response.status().code() != absl::StatusCode::kResourceExhausted) {
+      const std::string why = DiagnoseSidecarLink(
+          options_.controlplane_address,
+          {options_.controlplane_tls_ca, options_.controlplane_tls_cert,
+           options_.controlplane_tls_key, options_.controlplane_token_file});
+      if (!why.empty()) spdlog::error("Cannot reach the sidecar: {}", why);
+    }
     const absl::Duration delay =
         std::max(link_.NextBackoffDelay(),
                  RetryAfterOf(response.status()).value_or(absl::ZeroDuration()));

@@ -18,8 +18,14 @@ std::optional<std::string> FirstValue(const grpc::AuthContext& auth, const char*
 std::optional<std::string> CertificatePem(const grpc::AuthContext& auth) {
   // Only the PEM: the name properties gRPC derives from it are set whether or not anything
   // verified the certificate (the sidecar's handshake does not), so they are never trusted.
-  if (std::optional<std::string> chain = FirstValue(auth, "x509_pem_cert_chain")) return chain;
-  return FirstValue(auth, "x509_pem_cert");
+  // The leaf first, then what else the client sent (gRPC's chain property need not start with
+  // the leaf), so the verifier can use the rest as intermediates.
+  std::optional<std::string> leaf = FirstValue(auth, "x509_pem_cert");
+  if (!leaf.has_value()) return std::nullopt;
+  if (std::optional<std::string> chain = FirstValue(auth, "x509_pem_cert_chain")) {
+    return *leaf + "\n" + *chain;
+  }
+  return leaf;
 }
 
 PeerCredentials CredentialsOf(const grpc::ServerContextBase& context) {

@@ -24,7 +24,8 @@ struct PeerCredentials {
 
 PeerCredentials CredentialsOf(const grpc::ServerContextBase& context);
 
-// The client certificate (with its chain when the client sent one) of a TLS auth context.
+// The client certificate of a TLS auth context (PEM), followed by the rest of the chain the
+// client sent, if any.
 std::optional<std::string> CertificatePem(const grpc::AuthContext& auth);
 
 // "ipv4:10.0.0.7:41234" -> "10.0.0.7"; "ipv6:[::1]:5" -> "::1"; anything else unchanged.

@@ -24,6 +24,7 @@ DEFINE_string(edgectl, "bazel-bin/cli/edgectl", "path of the edgectl binary");
 DEFINE_string(airflow_double, "bazel-bin/tests/airflow_double/airflow_double_main",
               "path of the Airflow API double binary");
 DEFINE_string(standin, "tests/task_sdk_standin", "folder of the Task SDK stand-in (PYTHONPATH)");
+DEFINE_string(make_certs, "scripts/make-certs", "the certificate helper script");
 
 namespace edgectl::e2e {
 namespace {
@@ -70,20 +71,25 @@ int RunDemo() {
   if (!schema.ok()) return Fail(schema);
   std::cout << "edge3 schema created in " << *dsn << "\n";
 
-  Say("starting the Airflow API double and the control-plane sidecar");
+  Say("making a throwaway CA, the sidecar's certificate and the worker's client certificate "
+      "(scripts/make-certs); starting the Airflow API double and the control-plane sidecar "
+      "(TLS, workers authenticated by client certificate or token)");
   EdgeStackOptions options;
   options.dsn = *dsn;
   options.work_dir = work_dir;
   options.edgectl_binary = FLAGS_edgectl;
   options.double_binary = FLAGS_airflow_double;
   options.standin_dir = FLAGS_standin;
+  options.make_certs_script = FLAGS_make_certs;
   options.heartbeat_interval_sec = 5;
   auto stack = EdgeStack::Start(options);
   if (!stack.ok()) return Fail(stack.status());
   std::cout << "Airflow REST edge API (double): " << (*stack)->api_url() << "\n"
-            << "sidecar gRPC: " << (*stack)->controlplane_address() << "\n";
+            << "sidecar gRPC (mutual TLS): " << (*stack)->controlplane_address() << "\n"
+            << "certificates: " << (*stack)->pki()->dir() << "\n";
 
-  Say("starting edge worker edge-demo-1 (concurrency 4, queues default,gpu)");
+  Say("starting edge worker edge-demo-1 (concurrency 4, queues default,gpu), authenticated by "
+      "its client certificate (CN/SAN edge-demo-1)");
   auto worker = (*stack)->StartWorker("edge-demo-1", {"-c", "4", "-q", "default,gpu"});
   if (!worker.ok()) return Fail(worker.status());
   PrintQuery(*dsn, "SELECT worker_name, state, queues, jobs_active FROM edge_worker");

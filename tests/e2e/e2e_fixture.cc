@@ -38,7 +38,7 @@ void EndToEndTest::SetUp() {
   options.dsn = dsn_;
   options.work_dir = work_dir_;
   options.heartbeat_interval_sec = HeartbeatIntervalSec();
-  options.tls = Tls();
+  options.worker_auth = Auth();
   auto stack = EdgeStack::Start(options);
   ASSERT_TRUE(stack.ok()) << stack.status();
   stack_ = std::move(*stack);

@@ -26,8 +26,8 @@ class EndToEndTest : public ::testing::Test {
 
   // Heartbeat interval the sidecar hands out; short so state changes show up quickly.
   virtual int HeartbeatIntervalSec() const { return 2; }
-  // Whether the sidecar serves TLS (and workers verify it).
-  virtual bool Tls() const { return false; }
+  // How the workers authenticate to the sidecar.
+  virtual WorkerAuth Auth() const { return WorkerAuth::kCertificate; }
 
   // Runs `edgectl <args>` as `worker`'s local user (its AIRFLOW_HOME) and with the database
   // configured, and waits for it to exit.

@@ -7,7 +7,11 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
+#include <fcntl.h>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "controlplane/db/pg_status.h"
 #include "tests/fixtures/free_port.h"
 
@@ -30,6 +34,7 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
     options.double_binary = Runfile("tests/airflow_double/airflow_double_main");
   }
   if (options.standin_dir.empty()) options.standin_dir = Runfile("tests/task_sdk_standin");
+  if (options.make_certs_script.empty()) options.make_certs_script = Runfile("scripts/make-certs");
   std::unique_ptr<EdgeStack> stack(new EdgeStack(options));
   mkdir((options.work_dir + "/logs").c_str(), 0755);
 
@@ -40,16 +45,11 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
       stack->StartAirflowDouble(options.airflow_version, options.edge_provider_version);
   if (!double_started.ok()) return double_started;
 
-  if (options.tls) {
-    stack->tls_cert_ = options.work_dir + "/sidecar-cert.pem";
-    stack->tls_key_ = options.work_dir + "/sidecar-key.pem";
-    const std::string openssl = absl::StrCat(
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-        "-addext subjectAltName=IP:127.0.0.1 -keyout ", stack->tls_key_, " -out ",
-        stack->tls_cert_, " >/dev/null 2>&1");
-    if (std::system(openssl.c_str()) != 0) {
-      return absl::FailedPreconditionError("openssl could not make a test certificate");
-    }
+  if (!options.insecure) {
+    absl::StatusOr<testing::TestPki> pki =
+        testing::TestPki::Create(options.work_dir + "/pki", options.make_certs_script);
+    if (!pki.ok()) return pki.status();
+    stack->pki_ = *std::move(pki);
   }
   absl::StatusOr<int> port = testing::FreeLoopbackPort();
   if (!port.ok()) return port.status();
@@ -97,9 +97,13 @@ absl::Status EdgeStack::StartControlPlane() {
       "--metrics-address=127.0.0.1:0", "--api-url=" + api_url(),
       "--jwt-secret-file=" + secret_file, "--sql-alchemy-conn=" + options_.dsn,
       absl::StrCat("--heartbeat-interval=", options_.heartbeat_interval_sec)};
-  if (!tls_cert_.empty()) {
-    argv.push_back("--tls-cert=" + tls_cert_);
-    argv.push_back("--tls-key=" + tls_key_);
+  if (pki_.has_value()) {
+    argv.push_back("--tls-cert=" + pki_->sidecar().cert);
+    argv.push_back("--tls-key=" + pki_->sidecar().key);
+    argv.push_back("--tls-client-ca=" + pki_->ca());
+    argv.push_back("--worker-tokens");
+  } else {
+    argv.push_back("--insecure-allow-unauthenticated");
   }
   auto process = ChildProcess::Start(
       argv, {{"AIRFLOW_HOME", options_.work_dir + "/home-controlplane"}}, options_.work_dir);
@@ -122,14 +126,57 @@ std::map<std::string, std::string> EdgeStack::WorkerEnv(const std::string& worke
       {"EDGECTL_STANDIN_AIRFLOW_VERSION", options_.airflow_version},
       {"EDGECTL_STANDIN_EDGE_VERSION", options_.edge_provider_version},
   };
-  if (!tls_cert_.empty()) env["AIRFLOW__EDGE__CONTROLPLANE_TLS_CA"] = tls_cert_;
+  if (pki_.has_value()) {
+    env["AIRFLOW__EDGE__CONTROLPLANE_TLS_CA"] = pki_->ca();
+    if (options_.worker_auth == WorkerAuth::kCertificate) {
+      env["AIRFLOW__EDGE__CONTROLPLANE_TLS_CERT"] = pki_->dir() + "/worker-" + worker + ".pem";
+      env["AIRFLOW__EDGE__CONTROLPLANE_TLS_KEY"] = pki_->dir() + "/worker-" + worker + ".key";
+    } else {
+      env["AIRFLOW__EDGE__CONTROLPLANE_TOKEN_FILE"] = token_file(worker);
+    }
+  }
   return env;
+}
+
+absl::Status EdgeStack::PrepareCredentials(const std::string& worker) {
+  mkdir(airflow_home(worker).c_str(), 0755);
+  if (!pki_.has_value()) return absl::OkStatus();
+  if (options_.worker_auth == WorkerAuth::kCertificate) {
+    struct stat st {};
+    if (stat((pki_->dir() + "/worker-" + worker + ".pem").c_str(), &st) == 0) {
+      return absl::OkStatus();
+    }
+    return pki_->Worker(worker).status();
+  }
+  struct stat st {};
+  if (stat(token_file(worker).c_str(), &st) == 0) return absl::OkStatus();
+  // As an operator does it: `edgectl token issue` on the central site, the printed token into
+  // the worker's file, mode 0600.
+  absl::StatusOr<CommandOutput> issued = ChildProcess::RunToCompletion(
+      {options_.edgectl_binary, "token", "issue", "-H", worker, "--sql-alchemy-conn",
+       options_.dsn},
+      {}, options_.work_dir, absl::Seconds(30));
+  if (!issued.ok()) return issued.status();
+  if (issued->exit_code != 0) {
+    return absl::InternalError("edgectl token issue failed: " + issued->combined());
+  }
+  std::string token;
+  for (absl::string_view line : absl::StrSplit(issued->out, '\n')) {
+    if (absl::StartsWith(line, "edgectl_wt_")) token = std::string(line);
+  }
+  if (token.empty()) return absl::InternalError("no token in: " + issued->out);
+  const int fd = open(token_file(worker).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return absl::InternalError("cannot write " + token_file(worker));
+  const std::string line = token + "\n";
+  const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  return written ? absl::OkStatus() : absl::InternalError("cannot write " + token_file(worker));
 }
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> EdgeStack::StartWorker(
     const std::string& name, const std::vector<std::string>& extra_args,
     const std::map<std::string, std::string>& extra_env) {
-  mkdir(airflow_home(name).c_str(), 0755);
+  if (absl::Status s = PrepareCredentials(name); !s.ok()) return s;
   std::vector<std::string> argv = {options_.edgectl_binary, "worker", "-H", name,
                                    "--controlplane-address=" + controlplane_address()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());

@@ -5,19 +5,29 @@
 // control-plane sidecar (`edgectl controlplane`) and any number of workers (`edgectl worker`)
 // running jobs through the Task SDK stand-in (tests/task_sdk_standin on PYTHONPATH).
 // Every process is killed (process group, SIGKILL) when the stack is destroyed.
+// Security as in production: the sidecar serves TLS with a certificate of a throwaway CA
+// (scripts/make-certs), accepts client certificates of that CA and per-worker tokens; each
+// worker gets a certificate naming it (or a token issued with `edgectl token issue`).
 #ifndef EDGECTL_TESTS_E2E_EDGE_STACK_H_
 #define EDGECTL_TESTS_E2E_EDGE_STACK_H_
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tests/e2e/child_process.h"
+#include "tests/fixtures/test_pki.h"
 
 namespace edgectl::e2e {
+
+enum class WorkerAuth {
+  kCertificate,  // [edge] controlplane_tls_cert / _key: a client certificate naming the worker
+  kToken,        // [edge] controlplane_token_file: a token from `edgectl token issue`
+};
 
 struct EdgeStackOptions {
   std::string dsn;       // libpq DSN of a database holding the edge3 schema
@@ -26,13 +36,16 @@ struct EdgeStackOptions {
   std::string airflow_version = "3.1.0";
   std::string edge_provider_version = "5.0.0";
   int heartbeat_interval_sec = 30;
-  // Serve the sidecar's gRPC over TLS with a fresh self-signed certificate for 127.0.0.1
-  // (made with the openssl command); workers then verify it ([edge] controlplane_tls_ca).
-  bool tls = false;
-  // Paths of the binaries; default to the Bazel runfiles of a test.
+  // How workers prove who they are (both are accepted by the sidecar).
+  WorkerAuth worker_auth = WorkerAuth::kCertificate;
+  // The sidecar started with --insecure-allow-unauthenticated over plaintext instead (only for
+  // tests of that mode).
+  bool insecure = false;
+  // Paths of the binaries and scripts; default to the Bazel runfiles of a test.
   std::string edgectl_binary;
   std::string double_binary;
   std::string standin_dir;
+  std::string make_certs_script;
 };
 
 class EdgeStack {
@@ -62,19 +75,26 @@ class EdgeStack {
   std::string api_url() const;
   ChildProcess* controlplane() { return controlplane_.get(); }
   ChildProcess* airflow_double() { return double_.get(); }
-  // Environment a worker or local command (stop/status/maintenance) of `worker` runs with.
+  // Makes `worker`'s credentials (certificate or token file) unless made already; StartWorker
+  // calls it.
+  absl::Status PrepareCredentials(const std::string& worker);
+  // Environment a worker or local command (stop/status/maintenance) of `worker` runs with,
+  // including its credentials' paths ([edge] controlplane_tls_*, controlplane_token_file).
   std::map<std::string, std::string> WorkerEnv(const std::string& worker) const;
   const EdgeStackOptions& options() const { return options_; }
-  // The sidecar's certificate (PEM path) when options.tls is set, else "".
-  const std::string& tls_cert() const { return tls_cert_; }
+  // The CA of the sidecar's certificate and of the workers' client certificates (unset when
+  // insecure).
+  const std::optional<testing::TestPki>& pki() const { return pki_; }
+  std::string token_file(const std::string& worker) const {
+    return airflow_home(worker) + "/controlplane.token";
+  }
 
  private:
   explicit EdgeStack(EdgeStackOptions options) : options_(std::move(options)) {}
   absl::Status StartAirflowDouble(const std::string& airflow_version,
                                   const std::string& edge_provider_version);
   EdgeStackOptions options_;
-  std::string tls_cert_;
-  std::string tls_key_;
+  std::optional<testing::TestPki> pki_;
   int double_port_ = 0;
   int controlplane_port_ = 0;
   std::unique_ptr<ChildProcess> double_;

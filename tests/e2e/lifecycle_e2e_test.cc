@@ -133,11 +133,15 @@ TEST_F(EndToEndTest, CentralQueueAndConcurrencyChangesAreAdopted) {
 TEST_F(EndToEndTest, DuplicateWorkerNameIsRefused) {
   auto first = stack_->StartWorker("edge-dup");
   ASSERT_TRUE(first.ok()) << first.status();
+  // The same name and credentials, another AIRFLOW_HOME (another machine, say).
+  auto env = stack_->WorkerEnv("edge-dup");
+  env["AIRFLOW_HOME"] = stack_->airflow_home("edge-dup-second");
+  ASSERT_TRUE(stack_->PrepareCredentials("edge-dup-second").ok());  // makes that home
   auto second = ChildProcess::Start(
       {stack_->options().edgectl_binary, "worker", "-H", "edge-dup",
        "--controlplane-address=" + stack_->controlplane_address(), "--pid",
        work_dir_ + "/second.pid"},
-      stack_->WorkerEnv("edge-dup-second"), work_dir_);
+      env, work_dir_);
   ASSERT_TRUE(second.ok());
   auto code = (*second)->WaitForExit(absl::Seconds(30));
   ASSERT_TRUE(code.ok()) << code.status();
@@ -148,6 +152,7 @@ TEST_F(EndToEndTest, DuplicateWorkerNameIsRefused) {
 }
 
 TEST_F(EndToEndTest, VersionMismatchAtRegistrationEndsTheWorker) {
+  ASSERT_TRUE(stack_->PrepareCredentials("edge-old").ok());
   auto worker = ChildProcess::Start(
       {stack_->options().edgectl_binary, "worker", "-H", "edge-old",
        "--controlplane-address=" + stack_->controlplane_address()},

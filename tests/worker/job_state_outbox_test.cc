@@ -18,6 +18,9 @@ class FakeSidecarClient : public SidecarClient {
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest&) override {
     return v1::HeartbeatResponse();
   }
+  absl::StatusOr<v1::JobClaimReply> ClaimJob(const v1::JobClaim&) override {
+    return absl::UnimplementedError("not used");
+  }
   absl::StatusOr<v1::JobStateAck> ReportJobState(const v1::JobStateReport& report) override {
     if (!report_errors.empty()) {
       absl::Status s = report_errors.front();

@@ -27,6 +27,9 @@ class StreamRecordingClient : public SidecarClient {
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest&) override {
     return v1::HeartbeatResponse();
   }
+  absl::StatusOr<v1::JobClaimReply> ClaimJob(const v1::JobClaim&) override {
+    return absl::UnimplementedError("not used");
+  }
   absl::StatusOr<v1::JobStateAck> ReportJobState(const v1::JobStateReport&) override {
     return v1::JobStateAck();
   }
