@@ -12,9 +12,12 @@
 #include "common/config_command.h"
 #include "controlplane/admin/admin_commands.h"
 #include "controlplane/controlplane_command.h"
+#include "worker/task_keeper.h"
 #include "worker/worker_commands.h"
 
 int main(int argc, char** argv) {
+  // The first process of every task (worker/task_keeper.h), started by the worker itself.
+  if (std::optional<int> code = edgectl::worker::MaybeRunTaskKeeper(argc, argv)) return *code;
   CLI::App app{"edgectl: Edge Worker components (a C++ implementation of Airflow's edge3)",
                "edgectl"};
   app.require_subcommand(1);

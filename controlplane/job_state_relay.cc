@@ -89,9 +89,10 @@ absl::StatusOr<JobStateAck> JobStateRelay::Apply(const JobStateReport& report) {
     ack.duplicate = true;
     return ack;
   }
-  if (job.state != states::kJobRunning && job.state != states::kJobRestarting) {
-    return superseded(job.state);
-  }
+  // A final state applies only to a job this worker confirmed ('running'). 'restarting' is a
+  // claim nobody confirmed yet: a final report for it comes from an earlier run that Airflow
+  // has since re-queued, and must not end the new one.
+  if (job.state != states::kJobRunning) return superseded(job.state);
   if (absl::Status s = edge_api_.SetJobState(report.key, report.state); !s.ok()) return s;
   ack.current_state = report.state;
   return ack;

@@ -14,112 +14,162 @@
 namespace edgectl::worker {
 namespace {
 
-// Bounds the memory one read may take for a chatty task; the rest is read next time.
-constexpr size_t kMaxReadBytes = 4 << 20;
+// Reads [offset, offset + length) of the open file; short when the file is shorter.
+absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, uint64_t offset,
+                                   size_t length) {
+  std::string data(length, '\0');
+  size_t done = 0;
+  while (done < length) {
+    const ssize_t n = pread(fd, data.data() + done, length - done,
+                            static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return absl::UnavailableError(absl::StrCat("cannot read log ", path, ": ",
+                                                 std::strerror(errno)));
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  return data;
+}
 
 }  // namespace
 
-LogTailer::LogTailer(std::string path, size_t max_chunk_bytes, size_t slice_chars, Clock* clock)
-    : path_(std::move(path)),
-      max_chunk_bytes_(std::max<size_t>(max_chunk_bytes, 4)),
+uint64_t FileSize(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+LogTailer::LogTailer(size_t max_chunk_bytes, size_t slice_chars, Clock* clock)
+    : max_chunk_bytes_(std::max<size_t>(max_chunk_bytes, 4)),
       slice_chars_(std::max<size_t>(slice_chars, 1)),
       clock_(clock) {}
 
-absl::Status LogTailer::ReadNew(bool final) {
-  const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::OkStatus();
-    return absl::UnavailableError(absl::StrCat("cannot open log ", path_, ": ", strerror(errno)));
-  }
-  const uint64_t read_from = emitted_offset_ + held_back_.size();
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) <= read_from) {
-    close(fd);
-    return final && !held_back_.empty() ? EmitHeldBack() : absl::OkStatus();
-  }
-  const size_t available = static_cast<size_t>(st.st_size - read_from);
-  std::string buffer(std::min(available, kMaxReadBytes), '\0');
-  const ssize_t n = pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(read_from));
-  const int read_errno = errno;
-  close(fd);
-  if (n < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot read log ", path_, ": ", strerror(read_errno)));
-  }
-  std::string data = held_back_ + buffer.substr(0, static_cast<size_t>(n));
-  held_back_.clear();
-  const bool more_to_read = available > static_cast<size_t>(n);
-  size_t usable = (final && !more_to_read) ? data.size() : CompleteUtf8PrefixLength(data);
-  held_back_ = data.substr(usable);
-  std::string_view rest(data.data(), usable);
-  while (!rest.empty()) {
-    size_t take = std::min(rest.size(), max_chunk_bytes_);
-    if (take < rest.size()) {
-      const size_t cut = CompleteUtf8PrefixLength(rest.substr(0, take));
-      if (cut > 0) take = cut;
-    }
-    Emit(std::string(rest.substr(0, take)));
-    rest.remove_prefix(take);
-  }
-  if (final && more_to_read) return ReadNew(true);
-  return absl::OkStatus();
-}
-
-absl::Status LogTailer::EmitHeldBack() {
-  std::string tail;
-  tail.swap(held_back_);
-  Emit(std::move(tail));
-  return absl::OkStatus();
-}
-
-void LogTailer::AppendText(const std::string& text) {
-  if (text.empty()) return;
-  // The text is not part of the file: it takes the current end offset but does not move it.
-  const uint64_t saved = emitted_offset_;
-  Emit(text);
-  emitted_offset_ = saved;
-}
-
-void LogTailer::Emit(std::string data) {
+int64_t LogTailer::NextTime(JobRecord& record, size_t data_size) const {
   // Backslash escapes can make one byte four characters, so a chunk may become up to
-  // 4 * size / slice_chars slices, each 1 us after the previous one.
-  const int64_t slices = static_cast<int64_t>((4 * data.size()) / slice_chars_) + 1;
-  absl::Time time = clock_->Now();
-  if (last_chunk_time_ != absl::InfinitePast()) {
-    time = std::max(time, last_chunk_time_ + absl::Microseconds(1));
-  }
-  // Whole microseconds: edge_logs stores microsecond precision.
-  time = absl::FromUnixMicros(absl::ToUnixMicros(time));
-  if (last_chunk_time_ != absl::InfinitePast() && time <= last_chunk_time_) {
-    time = last_chunk_time_ + absl::Microseconds(1);
-  }
-  PendingLogChunk chunk{emitted_offset_, std::move(data), time, false};
-  emitted_offset_ += chunk.data.size();
-  last_chunk_time_ = time + absl::Microseconds(slices - 1);
-  pending_.push_back(std::move(chunk));
+  // 4 * size / slice_chars slices, each 1 us after the previous one. Whole microseconds:
+  // edge_logs stores microsecond precision.
+  const int64_t slices = static_cast<int64_t>((4 * data_size) / slice_chars_) + 1;
+  int64_t time = absl::ToUnixMicros(clock_->Now());
+  if (record.log_last_time_us != 0) time = std::max(time, record.log_last_time_us + 1);
+  record.log_last_time_us = time + slices - 1;
+  return time;
 }
 
-void LogTailer::Acknowledge(uint64_t stored_offset) {
-  std::deque<PendingLogChunk> keep;
-  for (PendingLogChunk& chunk : pending_) {
-    const bool stored = chunk.in_flight && chunk.offset + chunk.data.size() <= stored_offset;
-    chunk.in_flight = false;
-    if (!stored) keep.push_back(std::move(chunk));
-  }
-  pending_ = std::move(keep);
+void LogTailer::AppendText(JobRecord& record, const std::string& text) const {
+  if (text.empty()) return;
+  LogChunkRecord chunk;
+  chunk.offset = record.log_emitted;
+  chunk.length = 0;
+  chunk.time_us = NextTime(record, text.size());
+  chunk.text = text;
+  record.log_pending.push_back(std::move(chunk));
 }
 
-bool LogTailer::DropChunk(uint64_t offset) {
-  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (it->offset == offset) {
-      pending_.erase(it);
-      return true;
+absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& record, size_t budget,
+                                                                bool final,
+                                                                bool text_only) const {
+  std::vector<OutgoingChunk> out;
+  size_t bytes = 0;
+  const int fd = record.log_file.empty() ? -1 : open(record.log_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && !record.log_file.empty() && errno != ENOENT) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open log ", record.log_file, ": ", std::strerror(errno)));
+  }
+  auto finish = [&]() -> absl::StatusOr<std::vector<OutgoingChunk>> {
+    if (fd >= 0) close(fd);
+    return out;
+  };
+  // Pending chunks first, exactly as they were (or will have been) sent.
+  for (auto it = record.log_pending.begin(); it != record.log_pending.end();) {
+    if (!out.empty() && bytes >= budget) return finish();
+    std::string data;
+    if (it->text.has_value()) {
+      data = *it->text;
+    } else {
+      absl::StatusOr<std::string> read =
+          fd >= 0 ? ReadAt(fd, record.log_file, it->offset, it->length)
+                  : absl::StatusOr<std::string>(std::string());
+      if (!read.ok()) {
+        if (fd >= 0) close(fd);
+        return read.status();
+      }
+      if (read->size() != it->length) {
+        // The file shrank under the task (rewritten, rotated): those bytes are gone and cannot
+        // be re-sent as they were; forget the chunk rather than send other bytes in its place.
+        it = record.log_pending.erase(it);
+        continue;
+      }
+      data = *std::move(read);
     }
+    bytes += data.size();
+    out.push_back({it->offset, std::move(data), it->time_us});
+    ++it;
   }
-  return false;
+  const uint64_t size = fd < 0 ? 0 : FileSize(record.log_file);
+  // After the job's end and the file's last byte: the trailer.
+  auto add_trailer = [&] {
+    if (!final || record.log_trailer.empty() || record.log_emitted < size) return;
+    AppendText(record, record.log_trailer);
+    record.log_trailer.clear();
+    const LogChunkRecord& chunk = record.log_pending.back();
+    out.push_back({chunk.offset, *chunk.text, chunk.time_us});
+  };
+  if (fd < 0 || text_only) {
+    record.log_emitted = std::max(record.log_emitted, size);
+    add_trailer();
+    return finish();
+  }
+  while (record.log_emitted < size && (out.empty() || bytes < budget)) {
+    const size_t want = static_cast<size_t>(
+        std::min<uint64_t>(size - record.log_emitted, max_chunk_bytes_));
+    absl::StatusOr<std::string> read = ReadAt(fd, record.log_file, record.log_emitted, want);
+    if (!read.ok()) {
+      close(fd);
+      return read.status();
+    }
+    std::string data = *std::move(read);
+    if (data.empty()) break;
+    const bool at_end = record.log_emitted + data.size() >= size;
+    if (!(final && at_end)) {
+      const size_t cut = CompleteUtf8PrefixLength(data);
+      if (cut == 0 && !final) break;  // only an unfinished character so far
+      if (cut > 0) data.resize(cut);
+    }
+    LogChunkRecord chunk;
+    chunk.offset = record.log_emitted;
+    chunk.length = data.size();
+    chunk.time_us = NextTime(record, data.size());
+    record.log_emitted += data.size();
+    record.log_pending.push_back(chunk);
+    bytes += data.size();
+    out.push_back({chunk.offset, std::move(data), chunk.time_us});
+  }
+  add_trailer();
+  return finish();
 }
 
-void LogTailer::ClearInFlight() {
-  for (PendingLogChunk& chunk : pending_) chunk.in_flight = false;
+void LogTailer::Acknowledge(JobRecord& record, const std::vector<OutgoingChunk>& sent,
+                            uint64_t stored_offset) {
+  for (const OutgoingChunk& chunk : sent) {
+    if (chunk.offset + chunk.data.size() > stored_offset) continue;
+    auto it = std::find_if(record.log_pending.begin(), record.log_pending.end(),
+                           [&](const LogChunkRecord& p) { return p.time_us == chunk.time_us; });
+    if (it != record.log_pending.end()) record.log_pending.erase(it);
+  }
+}
+
+void LogTailer::DropChunk(JobRecord& record, uint64_t offset) {
+  auto it = std::find_if(record.log_pending.begin(), record.log_pending.end(),
+                         [&](const LogChunkRecord& p) { return p.offset == offset; });
+  if (it != record.log_pending.end()) record.log_pending.erase(it);
+}
+
+bool LogTailer::Complete(const JobRecord& record, bool text_only) const {
+  if (!record.log_pending.empty() || !record.log_trailer.empty()) return false;
+  return text_only || record.log_emitted >= FileSize(record.log_file);
 }
 
 }  // namespace edgectl::worker

@@ -1,76 +1,80 @@
 // File: worker/log_tailer.h
 //
-// Tails one job's log file and turns new bytes into chunks for PushLogs (protocol §7):
-//   * chunk offset = byte offset of its first byte in the file; data = raw bytes, at most
-//     max_chunk_bytes, cut at UTF-8 character boundaries (an incomplete trailing sequence is held
-//     back until more bytes arrive or the final read);
-//   * chunk_time strictly increasing, at least 1 us apart plus one more microsecond per slice
-//     the sidecar may cut a chunk into, so slice times never collide with the next chunk's;
-//   * chunks stay pending until acknowledged, and are re-sent unchanged (same offset, same
-//     chunk_time) after a failure: that is what makes delivery exactly-once on the sidecar.
-// Text that is not in the file (the "Error executing job" text, SIGTERM notices) is added with
-// AppendText at the current end offset. Not thread-safe: owned by the worker's loop.
+// Turns one job's log file into PushLogs chunks without copying it (protocol §7, docs
+// "Exactly once"): the file is the journal of the bytes, the job's LogProgress (in its
+// JobRecord) keeps only where delivery stands.
+//   * a chunk's offset is the file offset of its first byte; it carries at most max_chunk_bytes,
+//     cut at UTF-8 character boundaries (an incomplete trailing character waits for more bytes,
+//     or for the job's end);
+//   * chunk_time is strictly increasing, spaced by the number of slices the sidecar may cut the
+//     chunk into, so slice times never collide with the next chunk's;
+//   * a chunk stays in `pending` until acknowledged and is re-sent unchanged (same offset, same
+//     bytes, same chunk_time), also by a restarted worker: that is what makes the sidecar store
+//     it exactly once.
+// Text that is not in the file (the "Error executing job" text, drain notices) is a pending chunk
+// that carries its text, at the current end offset without advancing it. Memory is bounded by
+// one batch; a 200 MiB backlog is never read at once. Not thread-safe.
 #ifndef EDGECTL_WORKER_LOG_TAILER_H_
 #define EDGECTL_WORKER_LOG_TAILER_H_
 
 #include <cstdint>
-#include <deque>
 #include <string>
+#include <vector>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "worker/clock.h"
+#include "worker/job_record.h"
 
 namespace edgectl::worker {
 
-struct PendingLogChunk {
+struct OutgoingChunk {
   uint64_t offset = 0;
   std::string data;
-  absl::Time chunk_time;
-  bool in_flight = false;  // carried by the PushLogs call now under way
+  int64_t time_us = 0;
 };
 
 class LogTailer {
  public:
-  // slice_chars: the sidecar's [edge] push_log_chunk_size (used to space chunk times).
-  LogTailer(std::string path, size_t max_chunk_bytes, size_t slice_chars, Clock* clock);
+  // slice_chars: the sidecar's [edge] push_log_chunk_size (to space chunk times).
+  LogTailer(size_t max_chunk_bytes, size_t slice_chars, Clock* clock);
 
-  // Reads what was appended since the last call. A missing file is not an error (the task may
-  // not have created it yet; edge3 ignores it too). final = the job has exited: nothing more will
-  // complete a held-back partial character, so it is emitted as is.
-  absl::Status ReadNew(bool final);
-  void AppendText(const std::string& text);
+  // The chunks to send next for a job, at most about `budget` bytes (at least one chunk when
+  // there is any): the pending ones first, unchanged, then new ones cut from `path` and added to
+  // `record.log_pending` (the caller journals the record before sending). `final`: the job
+  // ended, so a trailing incomplete character is sent as it is. `text_only`: [edge] push_logs is
+  // off, file bytes are skipped and only text chunks go. A missing file is not an error.
+  absl::StatusOr<std::vector<OutgoingChunk>> NextBatch(JobRecord& record, size_t budget,
+                                                       bool final, bool text_only) const;
 
-  std::deque<PendingLogChunk>& pending() { return pending_; }
-  bool HasPending() const { return !pending_.empty(); }
-  // The RPC that carried the in-flight chunks succeeded and the sidecar has stored everything
-  // below stored_offset: drop those chunks. The rest are no longer in flight (re-sent next time).
-  void Acknowledge(uint64_t stored_offset);
-  // The RPC failed: everything stays pending, unchanged.
-  void ClearInFlight();
-  // The sidecar refused the chunk at `offset` for good (it conflicts with what edge_logs holds):
-  // forget it. Returns whether there was such a chunk.
-  bool DropChunk(uint64_t offset);
-  // The sidecar refused the job's log for good (job gone, or not this worker's): forget all.
-  void DropAll() { pending_.clear(); }
+  // Adds text that is not in the file at the current position (journal the record afterwards).
+  void AppendText(JobRecord& record, const std::string& text) const;
+  // Adds text to send after the file's last byte, once the job has ended (the failure text):
+  // it must follow every byte the task wrote, also those not read yet.
+  static void AppendTrailer(JobRecord& record, const std::string& text) {
+    record.log_trailer += text;
+  }
 
-  const std::string& path() const { return path_; }
-  uint64_t emitted_offset() const { return emitted_offset_; }
+  // The sidecar stored everything below `stored_offset` of the chunks in `sent`: they are no
+  // longer pending.
+  static void Acknowledge(JobRecord& record, const std::vector<OutgoingChunk>& sent,
+                          uint64_t stored_offset);
+  // The sidecar refused the chunk at `offset` for good: it is no longer pending.
+  static void DropChunk(JobRecord& record, uint64_t offset);
+
+  // Nothing pending and (after the job's end) the whole file emitted: the log is delivered.
+  bool Complete(const JobRecord& record, bool text_only) const;
 
  private:
-  void Emit(std::string data);
-  // The job ended with an unfinished character held back: emit it as it is.
-  absl::Status EmitHeldBack();
+  int64_t NextTime(JobRecord& record, size_t data_size) const;
 
-  std::string path_;
   size_t max_chunk_bytes_;
   size_t slice_chars_;
   Clock* clock_;
-  uint64_t emitted_offset_ = 0;  // file bytes already turned into chunks
-  std::string held_back_;       // bytes read but not yet emitted (an unfinished character)
-  absl::Time last_chunk_time_ = absl::InfinitePast();
-  std::deque<PendingLogChunk> pending_;
 };
+
+// Size of the file at `path`; 0 when it does not exist.
+uint64_t FileSize(const std::string& path);
 
 }  // namespace edgectl::worker
 

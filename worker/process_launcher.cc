@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,14 +24,12 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   return out;
 }
 
-// Runs in the child between fork and exec: async-signal-safe calls only.
+// Runs in the child between fork and exec: async-signal-safe calls only. No parent-death
+// signal: a task outlives a worker that crashes or is killed, and the restarted worker adopts it
+// (worker/job_runner.h); `edgectl stop` and SIGTERM end tasks deliberately.
 [[noreturn]] void ExecChild(const char* path, char* const argv[], char* const envp[],
-                            int stderr_fd, pid_t parent) {
+                            int stderr_fd) {
   setsid();
-  // The task must not outlive the worker unnoticed. SIGTERM (not SIGKILL) lets Airflow's
-  // supervisor stop its own task process on the way out.
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != parent) _exit(127);  // the worker died before prctl took effect
   dup2(stderr_fd, STDERR_FILENO);
   sigset_t none;
   sigemptyset(&none);
@@ -69,9 +66,8 @@ absl::StatusOr<pid_t> PosixProcessLauncher::Launch(const LaunchSpec& spec) {
   }
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.env);
-  const pid_t parent = getpid();
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(path.c_str(), argv.data(), envp.data(), stderr_fd, parent);
+  if (pid == 0) ExecChild(path.c_str(), argv.data(), envp.data(), stderr_fd);
   const int fork_errno = errno;
   close(stderr_fd);
   if (pid < 0) return absl::UnavailableError(absl::StrCat("fork failed: ", strerror(fork_errno)));

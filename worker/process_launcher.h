@@ -4,8 +4,9 @@
 // implementation prepares every argument before fork() and the child only calls
 // async-signal-safe functions (setsid, prctl, dup2, execve, _exit) — no allocation after fork.
 // Each child runs in a new session (its own process group, so terminal signals and a signal to
-// the worker's group do not reach it) and gets PR_SET_PDEATHSIG so it is signalled when the
-// worker dies. Children are reaped only through TryReap, by the worker's loop.
+// the worker's group do not reach it). It is not signalled when the worker dies: tasks outlive
+// a crashed worker, which adopts them when it starts again. Children are reaped only through
+// TryReap, by the worker's loop.
 #ifndef EDGECTL_WORKER_PROCESS_LAUNCHER_H_
 #define EDGECTL_WORKER_PROCESS_LAUNCHER_H_
 

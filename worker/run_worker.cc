@@ -6,6 +6,9 @@
 
 #include <cstdio>
 
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/airflow_config.h"
 #include "spdlog/sinks/basic_file_sink.h"
 #include "spdlog/spdlog.h"
@@ -16,6 +19,7 @@
 #include "worker/local_files.h"
 #include "worker/process_launcher.h"
 #include "worker/task_launch.h"
+#include "worker/worker_journal.h"
 
 namespace edgectl::worker {
 namespace {
@@ -56,6 +60,37 @@ void SetUpLogging(const WorkerOptions& options) {
   spdlog::flush_on(spdlog::level::info);
 }
 
+// This process takes over the journal: refused while the process that last owned it still runs
+// (a second worker of this name from the same $AIRFLOW_HOME); otherwise that process is known to
+// be gone, and its instance id lets the sidecar release its registration at once.
+absl::StatusOr<WorkerInstance> ClaimJournal(WorkerJournal& journal,
+                                            const std::string& worker_name) {
+  WorkerInstance instance;
+  instance.id = absl::StrFormat("%016x", absl::Uniform<uint64_t>(absl::BitGen()));
+  if (const std::optional<InstanceRecord>& previous = journal.previous_instance()) {
+    if (previous->pid != getpid() && previous->start_ticks != 0 &&
+        ProcessStartTicks(previous->pid) == previous->start_ticks) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "Edge worker ", worker_name, " is already running from this AIRFLOW_HOME (pid ",
+          previous->pid, "); stop it first (edgectl stop)"));
+    }
+    instance.previous_id = previous->id;
+  }
+  const pid_t pid = getpid();
+  if (absl::Status s = journal.RecordInstance({instance.id, pid, ProcessStartTicks(pid)});
+      !s.ok()) {
+    return s;
+  }
+  return instance;
+}
+
+// The binary that runs task keepers: this one.
+std::string SelfBinary() {
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "edgectl";
+}
+
 }  // namespace
 
 int RunWorkerCommand(const WorkerFlags& flags) {
@@ -70,6 +105,7 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     return 2;
   }
   spdlog::set_level(options->verbose ? spdlog::level::debug : spdlog::level::info);
+  options->keeper_binary = SelfBinary();
   TaskEnvironment task_env{options->python_interpreter, options->execution_api_server_url,
                            options->worker_name, CurrentEnvironment()};
   absl::StatusOr<InterpreterVersions> versions =
@@ -109,10 +145,22 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     spdlog::error("{}", std::string(client.status().message()));
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<WorkerJournal>> journal =
+      WorkerJournal::Open(JournalDirFor(options->airflow_home, options->worker_name));
+  if (!journal.ok()) {
+    spdlog::error("Cannot open the worker journal: {}", std::string(journal.status().message()));
+    return 1;
+  }
+  absl::StatusOr<WorkerInstance> instance = ClaimJournal(**journal, options->worker_name);
+  if (!instance.ok()) {
+    spdlog::error("{}", std::string(instance.status().message()));
+    return 1;
+  }
   PosixProcessLauncher launcher;
   SystemClock clock;
   SystemRandom random;
-  EdgeWorker worker(*options, *versions, task_env, {client->get(), &launcher, &clock, &random});
+  EdgeWorker worker(*options, *versions, task_env, *instance,
+                    {client->get(), &launcher, &clock, &random, journal->get()});
   return worker.Run();
 }
 

@@ -84,8 +84,6 @@ void SidecarLink::MarkDisconnected(const absl::Status& status, const std::string
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++generation_;  // late callbacks of the old stream are ignored
-    // Jobs that arrived on a stream now dead are not started: unacknowledged, the sidecar
-    // requeues them, whereas a late acknowledgement could race with that requeue.
     received_ = Received();
   }
   client_->Disconnect();

@@ -42,13 +42,16 @@ class SidecarLink {
   // What the current stream delivered since the last call; also times out a missing welcome.
   Received Take();
 
-  // The stream or a call failed: close the stream, drop what it delivered but was not taken yet,
-  // try again after the next backoff delay. NOT_FOUND (the sidecar does not know the worker) also
-  // asks for a new registration. No-op (apart from that) when already down.
+  // The stream ended: close it, drop what it delivered but was not taken yet (the loop takes
+  // everything before it learns of the end), try again after the next backoff delay (at least
+  // the sidecar's retry-after). NOT_FOUND (the sidecar does not know the worker) also asks for a
+  // new registration. No-op (apart from that) when already down.
   void MarkDisconnected(const absl::Status& status, const std::string& address);
   // A failed attempt while already down (e.g. registration): just wait longer.
   void RetryLater();
   bool need_register() const { return need_register_; }
+  // A call said the sidecar does not know this worker: register again before anything else.
+  void RequireRegistration() { need_register_ = true; }
   void Registered() { need_register_ = false; }
   void ResetBackoff() { backoff_.Reset(); }
   absl::Duration NextBackoffDelay() { return backoff_.NextDelay(); }

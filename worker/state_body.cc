@@ -54,6 +54,12 @@ v1::WorkerStateBody BuildStateBody(const StateBodyInput& input) {
   sysinfo["worker_start_time"] = StringValue(input.worker_start_time);
   sysinfo["concurrency"] = IntValue(input.concurrency);
   sysinfo["free_concurrency"] = IntValue(input.free_concurrency);
+  if (!input.edgectl_version.empty()) {
+    sysinfo["edgectl_version"] = StringValue(input.edgectl_version);
+  }
+  if (!input.edgectl_instance.empty()) {
+    sysinfo["edgectl_instance"] = StringValue(input.edgectl_instance);
+  }
   return body;
 }
 

@@ -4,7 +4,8 @@
 // set_state body), with edge3's sysinfo (spec §3.7): status 20 (INFO) or, when the versions do not
 // match, 30 (WARNING) with status_text "Healthy but version mismatch" and edge3's explanation;
 // status 0 (NOTSET) without them in the final offline message; airflow_version,
-// edge_provider_version, python_version, worker_start_time, concurrency, free_concurrency.
+// edge_provider_version, python_version, worker_start_time, concurrency, free_concurrency; plus
+// edgectl_version and edgectl_instance.
 #ifndef EDGECTL_WORKER_STATE_BODY_H_
 #define EDGECTL_WORKER_STATE_BODY_H_
 
@@ -29,6 +30,10 @@ struct StateBodyInput {
   int free_concurrency = 0;
   bool versions_match = true;
   bool offline = false;  // the final message: status 0, no status_text
+  // edgectl's own keys: its version (marks the worker as an edgectl worker, whose unconfirmed
+  // claims the sidecar may take back) and the process's instance id (restart takeover).
+  std::string edgectl_version;
+  std::string edgectl_instance;
 };
 
 v1::WorkerStateBody BuildStateBody(const StateBodyInput& input);

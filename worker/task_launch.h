@@ -1,10 +1,13 @@
 // File: worker/task_launch.h
 //
-// How a job becomes a process, exactly as edge3 launches Airflow's Task SDK in a fresh
-// interpreter: `<interpreter> -m airflow.sdk.execution_time.execute_workload --json-string
-// <workload>` with the worker's environment plus AIRFLOW__CORE__EXECUTION_API_SERVER_URL,
-// HOSTNAME (= worker name) and AIRFLOW__CORE__HOSTNAME_CALLABLE (edge3's _edge_hostname, which
-// returns $HOSTNAME). The workload JSON is passed unchanged (ExecuteTask and ExecuteCallback).
+// How a job becomes a process: Airflow's Task SDK in a fresh interpreter, as edge3 launches it,
+// `<interpreter> -m airflow.sdk.execution_time.execute_workload --json-path <file>`, with the
+// worker's environment plus AIRFLOW__CORE__EXECUTION_API_SERVER_URL, HOSTNAME (= worker name) and
+// AIRFLOW__CORE__HOSTNAME_CALLABLE (edge3's _edge_hostname, which returns $HOSTNAME), under the
+// task keeper (worker/task_keeper.h) that records its exit code. The workload JSON is written
+// unchanged (ExecuteTask and ExecuteCallback) to a 0600 file rather than passed as an argument
+// (edge3's --json-string): an argument is limited in size and visible to every local user in
+// `ps`, and the workload carries the task's Execution API token.
 #ifndef EDGECTL_WORKER_TASK_LAUNCH_H_
 #define EDGECTL_WORKER_TASK_LAUNCH_H_
 
@@ -30,8 +33,17 @@ struct TaskEnvironment {
 // The environment every task process gets (also used to probe the interpreter).
 std::vector<std::string> TaskProcessEnv(const TaskEnvironment& task_env);
 
-LaunchSpec BuildTaskLaunchSpec(const TaskEnvironment& task_env, const std::string& workload_json,
-                               const std::string& stderr_path);
+struct TaskFiles {
+  std::string keeper_binary;  // the edgectl binary (it has the worker-task-keeper command)
+  std::string workload;       // the workload JSON file
+  std::string exit_code;      // where the keeper records the exit code
+  std::string stderr_path;    // the task's stderr
+};
+
+LaunchSpec BuildTaskLaunchSpec(const TaskEnvironment& task_env, const TaskFiles& files);
+
+// Writes the workload to `path`, mode 0600, fsync'ed.
+absl::Status WriteWorkloadFile(const std::string& path, const std::string& workload_json);
 
 // What the worker needs from the workload: its type and log_path (relative to
 // [logging] base_log_folder; nullopt when the workload has none).

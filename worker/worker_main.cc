@@ -4,9 +4,12 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.h"
+#include "worker/task_keeper.h"
 #include "worker/worker_commands.h"
 
 int main(int argc, char** argv) {
+  // The first process of every task (worker/task_keeper.h), started by the worker itself.
+  if (std::optional<int> code = edgectl::worker::MaybeRunTaskKeeper(argc, argv)) return *code;
   CLI::App app{"edgectl worker-site commands", "edgectl"};
   app.require_subcommand(1);
   edgectl::cli::CliContext context;

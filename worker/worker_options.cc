@@ -70,6 +70,7 @@ absl::Status ApplyEdgeSettings(const AirflowConfig& config, WorkerOptions& optio
       {"drain_timeout_sec", 0, &options.drain_timeout_sec, 0},
       {"drain_kill_grace_sec", 30, &options.drain_kill_grace_sec, 0},
       {"log_push_interval_ms", 150, &log_push_ms, 10},
+      {"max_undelivered_jobs", 100, &options.max_undelivered_jobs, 1},
   };
   for (const IntOption& option : ints) {
     absl::StatusOr<int> value = config.GetInt("edge", option.key, option.fallback);

@@ -69,6 +69,11 @@ struct WorkerOptions {
   absl::Duration log_push_interval = absl::Milliseconds(150);
   // Deadline of each unary call to the sidecar.
   absl::Duration call_timeout = absl::Seconds(10);
+  // The binary that has the hidden `worker-task-keeper` command (this one).
+  std::string keeper_binary;
+  // While this many ended jobs await delivery (an outage), no new jobs are taken
+  // ([edge] max_undelivered_jobs): bounds the worker journal; final states are never dropped.
+  int max_undelivered_jobs = 100;
 };
 
 absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,

@@ -77,6 +77,30 @@ class FakeSidecar::Service final : public v1::EdgeWorkerService::Service {
     }
   }
 
+  grpc::Status ClaimJob(grpc::ServerContext*, const v1::JobClaim* claim,
+                        v1::JobClaimReply* reply) override {
+    std::lock_guard<std::mutex> lock(owner_->mutex_);
+    owner_->claims_.push_back(*claim);
+    if (owner_->refuse_claims_) {
+      reply->set_granted(false);
+      reply->set_current_state("queued");
+    } else {
+      reply->set_granted(true);
+      bool& claimed = owner_->claimed_[JobId(claim->key())];
+      if (!claimed) {
+        claimed = true;
+        v1::JobStateReport running;
+        running.set_worker_name(claim->worker_name());
+        *running.mutable_key() = claim->key();
+        running.set_state("running");
+        running.set_free_concurrency(-1);
+        owner_->transitions_.push_back(running);
+      }
+    }
+    owner_->changed_.notify_all();
+    return grpc::Status::OK;
+  }
+
   grpc::Status ReportJobState(grpc::ServerContext*, const v1::JobStateReport* report,
                               v1::JobStateAck* ack) override {
     std::lock_guard<std::mutex> lock(owner_->mutex_);
@@ -87,6 +111,7 @@ class FakeSidecar::Service final : public v1::EdgeWorkerService::Service {
     } else {
       last = report->sequence();
       owner_->applied_reports_.push_back(*report);
+      owner_->transitions_.push_back(*report);
     }
     ack->set_applied_sequence(last);
     owner_->changed_.notify_all();
@@ -258,6 +283,21 @@ std::vector<std::string> FakeSidecar::heartbeat_states() {
 std::vector<v1::JobStateReport> FakeSidecar::applied_reports() {
   std::lock_guard<std::mutex> lock(mutex_);
   return applied_reports_;
+}
+
+std::vector<v1::JobClaim> FakeSidecar::claims() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return claims_;
+}
+
+std::vector<v1::JobStateReport> FakeSidecar::transitions() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return transitions_;
+}
+
+void FakeSidecar::RefuseClaims(bool refuse) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  refuse_claims_ = refuse;
 }
 
 int FakeSidecar::duplicate_reports() {

@@ -47,6 +47,8 @@ class FakeSidecar {
   void SetCentralConcurrency(std::optional<int> concurrency);
   // The next n PushLogs calls store their chunks but answer UNAVAILABLE (a lost reply).
   void FailPushLogsAfterStore(int n);
+  // ClaimJob answers "not granted" (the centre took the job back) while set.
+  void RefuseClaims(bool refuse);
 
   // --- actions on the worker's stream; false when no stream is open ---
   bool PushJob(const v1::JobKey& key, const std::string& command, int slots);
@@ -60,6 +62,11 @@ class FakeSidecar {
   std::vector<std::string> heartbeat_states();
   // Reports as applied (repeats by sequence are not included).
   std::vector<v1::JobStateReport> applied_reports();
+  // Every ClaimJob call, granted or not.
+  std::vector<v1::JobClaim> claims();
+  // Job state transitions in the order they happened: a granted claim is the job's "running"
+  // (free_concurrency -1: a claim does not carry it), then the applied reports.
+  std::vector<v1::JobStateReport> transitions();
   int duplicate_reports();
   // Log chunks that arrived again with a chunk_time already stored (re-sends the worker made).
   int duplicate_log_chunks();
@@ -106,6 +113,10 @@ class FakeSidecar {
   std::vector<v1::RegisterRequest> registers_;
   std::vector<v1::HeartbeatRequest> heartbeats_;
   std::vector<v1::JobStateReport> applied_reports_;
+  std::vector<v1::JobClaim> claims_;
+  std::vector<v1::JobStateReport> transitions_;
+  std::map<std::string, bool> claimed_;
+  bool refuse_claims_ = false;
   std::map<std::string, uint64_t> last_sequence_;
   int duplicate_reports_ = 0;
   int duplicate_log_chunks_ = 0;

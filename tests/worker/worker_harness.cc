@@ -205,7 +205,7 @@ std::string WorkerHarness::LogFile(const v1::JobKey& key) const {
 
 std::vector<std::string> WorkerHarness::JobStates(const v1::JobKey& key) {
   std::vector<std::string> out;
-  for (const v1::JobStateReport& r : sidecar_.applied_reports()) {
+  for (const v1::JobStateReport& r : sidecar_.transitions()) {
     if (JobId(r.key()) == JobId(key)) out.push_back(r.state());
   }
   return out;

@@ -72,7 +72,8 @@ class WorkerHarness {
   std::string LogFile(const v1::JobKey& key) const;
   static std::string LogPath(const v1::JobKey& key);
 
-  // Reports for the job, in order applied.
+  // The job's state transitions at the sidecar, in order: "running" (claim granted), then the
+  // applied reports.
   std::vector<std::string> JobStates(const v1::JobKey& key);
   bool WaitForJobState(const v1::JobKey& key, const std::string& state,
                        absl::Duration timeout = absl::Seconds(20));

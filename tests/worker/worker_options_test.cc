@@ -134,13 +134,18 @@ TEST(WorkerOptionsTest, StatusAndMarkerJsonRoundTrip) {
   EXPECT_FALSE(MarkerFromJson("{}").ok());
 }
 
-TEST(TaskLaunchTest, BuildsEdge3CommandLineAndEnvironment) {
+TEST(TaskLaunchTest, BuildsTheCommandLineAndEdge3Environment) {
   TaskEnvironment env{"python3.11", "https://h/execution", "edge-1",
                       {"PATH=/bin", "HOSTNAME=old", "KEEP=1"}};
-  LaunchSpec spec = BuildTaskLaunchSpec(env, R"({"type":"ExecuteTask"})", "/tmp/err.log");
-  EXPECT_EQ(spec.argv,
-            (std::vector<std::string>{"python3.11", "-m", "airflow.sdk.execution_time.execute_workload",
-                                      "--json-string", R"({"type":"ExecuteTask"})"}));
+  LaunchSpec spec = BuildTaskLaunchSpec(
+      env, {"/usr/bin/edgectl", "/home/jobs/7.json", "/home/jobs/7.exit", "/tmp/err.log"});
+  // Under the task keeper; the workload as a file (never on the command line: it holds the
+  // task's token).
+  EXPECT_EQ(spec.argv, (std::vector<std::string>{
+                           "/usr/bin/edgectl", "worker-task-keeper", "--exit-file",
+                           "/home/jobs/7.exit", "--", "python3.11", "-m",
+                           "airflow.sdk.execution_time.execute_workload", "--json-path",
+                           "/home/jobs/7.json"}));
   auto has = [&](const std::string& entry) {
     return std::find(spec.env.begin(), spec.env.end(), entry) != spec.env.end();
   };

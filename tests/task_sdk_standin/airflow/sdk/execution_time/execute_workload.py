@@ -29,9 +29,15 @@ def _label(workload):
 
 def main():
     parser = argparse.ArgumentParser(prog="execute_workload")
-    parser.add_argument("--json-string", required=True)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--json-path")
+    group.add_argument("--json-string")
     args = parser.parse_args()
-    workload = json.loads(args.json_string)
+    if args.json_path:
+        with open(args.json_path) as f:
+            workload = json.load(f)
+    else:
+        workload = json.loads(args.json_string)
     if workload.get("type") not in ("ExecuteTask", "ExecuteCallback"):
         print(f"unknown workload type {workload.get('type')!r}", file=sys.stderr)
         return 2
@@ -41,6 +47,10 @@ def main():
     if "pid_file" in knobs:
         with open(knobs["pid_file"], "w") as f:
             f.write(str(os.getpid()))
+    if "run_marker" in knobs:
+        # One line per start of this task: the exactly-once tests count runs with it.
+        with open(knobs["run_marker"], "a") as f:
+            f.write(f"{_label(workload)} pid={os.getpid()}\n")
     lines = _knob(knobs, "lines", "EDGECTL_STANDIN_LINES", 3, int)
     line_interval = _knob(knobs, "line_interval", "EDGECTL_STANDIN_LINE_INTERVAL", 0.0, float)
     sleep = _knob(knobs, "sleep", "EDGECTL_STANDIN_SLEEP", 0.0, float)
