@@ -54,8 +54,9 @@ absl::Status GrpcSidecarClient::RefreshChannel() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Our own Backoff paces reconnects; keep gRPC's internal one short so it does not add to it.
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC also takes it as the connection attempt's
+  // deadline, and a TLS handshake with a busy sidecar can take longer than a short one.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   auto stub = std::shared_ptr<v1::EdgeWorkerService::Stub>(
       v1::EdgeWorkerService::NewStub(grpc::CreateCustomChannel(address_, *credentials, args)));

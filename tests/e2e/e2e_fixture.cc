@@ -39,6 +39,7 @@ void EndToEndTest::SetUp() {
   options.work_dir = work_dir_;
   options.heartbeat_interval_sec = HeartbeatIntervalSec();
   options.worker_auth = Auth();
+  options.controlplane_env = ControlPlaneEnv();
   auto stack = EdgeStack::Start(options);
   ASSERT_TRUE(stack.ok()) << stack.status();
   stack_ = std::move(*stack);

@@ -28,6 +28,8 @@ class EndToEndTest : public ::testing::Test {
   virtual int HeartbeatIntervalSec() const { return 2; }
   // How the workers authenticate to the sidecar.
   virtual WorkerAuth Auth() const { return WorkerAuth::kCertificate; }
+  // Extra environment of the sidecar (shorter timeouts for failure tests).
+  virtual std::map<std::string, std::string> ControlPlaneEnv() const { return {}; }
 
   // Runs `edgectl <args>` as `worker`'s local user (its AIRFLOW_HOME) and with the database
   // configured, and waits for it to exit.

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include <fcntl.h>
+#include <httplib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -81,6 +82,17 @@ std::string EdgeStack::controlplane_address() const {
   return absl::StrCat("127.0.0.1:", controlplane_port_);
 }
 
+absl::Status EdgeStack::SetAirflowFaults(double fail_fraction) {
+  httplib::Client client("127.0.0.1", double_port_);
+  auto res = client.Put("/_double/faults",
+                        absl::StrCat("{\"fail_fraction\": ", fail_fraction, "}"),
+                        "application/json");
+  if (!res || res->status != 200) {
+    return absl::UnavailableError("the Airflow double did not take the fault setting");
+  }
+  return absl::OkStatus();
+}
+
 std::string EdgeStack::api_url() const {
   return absl::StrCat("http://127.0.0.1:", double_port_, "/edge_worker/v1/rpcapi");
 }
@@ -105,8 +117,9 @@ absl::Status EdgeStack::StartControlPlane() {
   } else {
     argv.push_back("--insecure-allow-unauthenticated");
   }
-  auto process = ChildProcess::Start(
-      argv, {{"AIRFLOW_HOME", options_.work_dir + "/home-controlplane"}}, options_.work_dir);
+  std::map<std::string, std::string> env = options_.controlplane_env;
+  env["AIRFLOW_HOME"] = options_.work_dir + "/home-controlplane";
+  auto process = ChildProcess::Start(argv, env, options_.work_dir);
   if (!process.ok()) return process.status();
   controlplane_ = std::move(*process);
   return controlplane_->WaitForOutput("controlplane listening on", absl::Seconds(30)).status();
@@ -177,8 +190,10 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> EdgeStack::StartWorker(
     const std::string& name, const std::vector<std::string>& extra_args,
     const std::map<std::string, std::string>& extra_env) {
   if (absl::Status s = PrepareCredentials(name); !s.ok()) return s;
-  std::vector<std::string> argv = {options_.edgectl_binary, "worker", "-H", name,
-                                   "--controlplane-address=" + controlplane_address()};
+  std::vector<std::string> argv = {
+      options_.edgectl_binary, "worker", "-H", name,
+      "--controlplane-address=" +
+          (worker_address_.empty() ? controlplane_address() : worker_address_)};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   std::map<std::string, std::string> env = WorkerEnv(name);
   for (const auto& [k, v] : extra_env) env[k] = v;

@@ -46,6 +46,8 @@ struct EdgeStackOptions {
   std::string double_binary;
   std::string standin_dir;
   std::string make_certs_script;
+  // Extra environment of the sidecar process (e.g. AIRFLOW__EDGE__CONTROLPLANE_ACK_TIMEOUT_SEC).
+  std::map<std::string, std::string> controlplane_env;
 };
 
 class EdgeStack {
@@ -72,6 +74,12 @@ class EdgeStack {
     return options_.work_dir + "/home-" + worker;
   }
   std::string controlplane_address() const;
+  int controlplane_port() const { return controlplane_port_; }
+  // Where workers started from now on connect (a TcpRelay in front of the sidecar, say);
+  // default the sidecar itself.
+  void set_worker_address(std::string address) { worker_address_ = std::move(address); }
+  // The Airflow double answers this fraction of edge API calls with 503 (0 = none).
+  absl::Status SetAirflowFaults(double fail_fraction);
   std::string api_url() const;
   ChildProcess* controlplane() { return controlplane_.get(); }
   ChildProcess* airflow_double() { return double_.get(); }
@@ -95,6 +103,7 @@ class EdgeStack {
                                   const std::string& edge_provider_version);
   EdgeStackOptions options_;
   std::optional<testing::TestPki> pki_;
+  std::string worker_address_;
   int double_port_ = 0;
   int controlplane_port_ = 0;
   std::unique_ptr<ChildProcess> double_;
