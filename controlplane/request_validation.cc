@@ -29,6 +29,11 @@ absl::Status CheckText(const char* what, const std::string& value, size_t max_ch
       return absl::InvalidArgumentError(absl::StrCat(
           what, " ", QuotePrefix(value), " contains a NUL or control character: ", fix));
     }
+    if (c.code_point == 0) {
+      // PostgreSQL text cannot hold NUL: refused here rather than failing later at Airflow.
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " ", QuotePrefix(value), " contains a NUL character: ", fix));
+    }
     i += c.length;
   }
   return absl::OkStatus();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/utf8.h"
 #include "controlplane/auth/worker_token.h"
 
 namespace edgectl::auth {
@@ -30,19 +31,30 @@ std::string AuthPolicy::Describe() const {
 }
 
 std::string QuotePrefix(absl::string_view value) {
-  constexpr size_t kMax = 40;
+  // Characters, not bytes, and only valid UTF-8 passes: the result goes into status messages
+  // and proto string fields, which must stay valid UTF-8.
+  constexpr size_t kMaxChars = 40;
   std::string out = "\"";
   size_t shown = 0;
-  for (size_t i = 0; i < value.size() && shown < kMax; ++i, ++shown) {
-    const unsigned char c = static_cast<unsigned char>(value[i]);
-    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-      absl::StrAppend(&out, absl::StrFormat("\\x%02x", c));
-    } else {
-      out += static_cast<char>(c);
+  size_t i = 0;
+  const std::string_view text(value.data(), value.size());
+  for (; i < value.size() && shown < kMaxChars; ++shown) {
+    const DecodedChar c = DecodeUtf8At(text, i);
+    const unsigned char first = static_cast<unsigned char>(value[i]);
+    if (!c.valid) {
+      absl::StrAppend(&out, absl::StrFormat("\\x%02x", first));
+      i += 1;
+      continue;
     }
+    if (c.code_point < 0x20 || c.code_point == 0x7f || first == '"' || first == '\\') {
+      absl::StrAppend(&out, absl::StrFormat("\\x%02x", first));
+    } else {
+      out.append(value.data() + i, c.length);
+    }
+    i += c.length;
   }
   out += '"';
-  if (value.size() > kMax) absl::StrAppend(&out, "... (", value.size(), " bytes)");
+  if (i < value.size()) absl::StrAppend(&out, "... (", value.size(), " bytes)");
   return out;
 }
 

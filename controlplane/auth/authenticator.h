@@ -71,8 +71,9 @@ class Authenticator {
 // PERMISSION_DENIED unless `claimed_name` is the identity's worker.
 absl::Status AuthorizeWorker(const Identity& identity, absl::string_view claimed_name);
 
-// At most the first 40 characters of a client-supplied value, with control characters escaped,
-// for error messages and logs (a 1 MB name must not come back in the error).
+// At most the first 40 characters of a client-supplied value, with control characters and
+// invalid UTF-8 escaped (\xNN), for error messages and logs (a 1 MB name must not come back in
+// the error, and the message stays valid UTF-8).
 std::string QuotePrefix(absl::string_view value);
 
 }  // namespace edgectl::auth

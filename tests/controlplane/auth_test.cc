@@ -376,6 +376,12 @@ TEST(QuotePrefix, ShortensAndEscapesClientValues) {
   const std::string quoted = QuotePrefix(std::string(1000, '\x01'));
   EXPECT_EQ(quoted.size(), 2 + 40 * 4 + std::string("... (1000 bytes)").size());
   EXPECT_EQ(quoted.find('\x01'), std::string::npos);
+  // Characters, not bytes: a multi-byte character is never cut, invalid UTF-8 is escaped, so the
+  // quote is valid UTF-8 (it goes into status messages and proto strings).
+  std::string umlauts;
+  for (int i = 0; i < 50; ++i) umlauts += "\xC3\xBC";
+  EXPECT_EQ(QuotePrefix(umlauts), "\"" + umlauts.substr(0, 80) + "\"... (100 bytes)");
+  EXPECT_EQ(QuotePrefix("ok\xFF\xC3"), "\"ok\\xff\\xc3\"");
 }
 
 TEST(WorkerToken, NewTokensHaveTheDocumentedFormatAndDiffer) {

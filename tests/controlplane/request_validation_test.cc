@@ -201,6 +201,8 @@ TEST(RequestValidation, NulControlCharactersAndInvalidUtf8AreRefusedNotTruncated
     }
     if (!f.is_name) {
       EXPECT_TRUE(f.check("line one\n\tline two").ok());  // free text may hold line breaks
+      // ... but not NUL, which PostgreSQL text cannot store.
+      EXPECT_THAT(f.check(std::string("a\0b", 3)).message(), HasSubstr("contains a NUL"));
       continue;
     }
     for (const std::string& v : bad_in_names) {

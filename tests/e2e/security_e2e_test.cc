@@ -10,6 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include <httplib.h>
+
 #include "gtest/gtest.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/raw_client.h"
@@ -313,6 +315,18 @@ TEST_F(SecurityEndToEndTest, FloodsAndOversizedMessagesCostOnlyTheirSender) {
     EXPECT_EQ(StoredLog("during_flood_" + std::to_string(i)), LogFile(jobs[i]));
   }
   EXPECT_GT(refused.load(), 0) << "the flood was never told to slow down";
+  // The sidecar counted what it refused: the streams beyond the per-minute Connect limit.
+  const std::string out = stack_->controlplane()->Stdout();
+  const size_t at = out.find("(metrics on 127.0.0.1:");
+  ASSERT_NE(at, std::string::npos);
+  const int metrics_port = std::stoi(out.substr(at + 22));
+  httplib::Client metrics("127.0.0.1", metrics_port);
+  auto res = metrics.Get("/metrics");
+  ASSERT_TRUE(res);
+  const std::string key = "edgectl_controlplane_calls_refused_total{reason=\"resource_exhausted\"} ";
+  const size_t line = res->body.find(key);
+  ASSERT_NE(line, std::string::npos) << res->body;
+  EXPECT_GE(std::stoi(res->body.substr(line + key.size())), 200) << res->body;
 }
 
 class TokenEndToEndTest : public EndToEndTest {
