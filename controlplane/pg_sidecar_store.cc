@@ -50,6 +50,15 @@ constexpr char kJobKeyMatch[] =
     "dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 AND try_number = $5 "
     "AND task_instance_id = $6";
 
+// The job's state and owner in `tx`; nullopt when there is no such row.
+std::optional<JobRow> ReadJobRow(pqxx::transaction_base& tx, const bridge::JobKey& key) {
+  pqxx::result row = tx.exec_params(
+      std::string("SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE ") + kJobKeyMatch,
+      key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id);
+  if (row.empty()) return std::nullopt;
+  return JobRow{row[0][0].as<std::string>(), row[0][1].as<std::string>()};
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<QueuedWork>> PgSidecarStore::QueuedWorkByQueue() {
@@ -102,15 +111,11 @@ absl::StatusOr<ClaimResult> PgSidecarStore::ConfirmClaim(const bridge::JobKey& k
       result.worker = worker_name;
       return result;
     }
-    pqxx::result row = tx.exec_params(
-        std::string("SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE ") +
-            kJobKeyMatch,
-        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number,
-        key.task_instance_id);
+    const std::optional<JobRow> row = ReadJobRow(tx, key);
     tx.commit();
-    if (row.empty()) return result;
-    result.state = row[0][0].as<std::string>();
-    result.worker = row[0][1].as<std::string>();
+    if (!row.has_value()) return result;
+    result.state = row->state;
+    result.worker = row->edge_worker;
     // Asked again after the first answer was lost: still this worker's confirmed claim.
     result.granted = result.state == "running" && result.worker == worker_name;
     return result;
@@ -137,13 +142,7 @@ absl::StatusOr<int> PgSidecarStore::RequeueStaleClaims(absl::Duration age) {
 absl::StatusOr<std::optional<JobRow>> PgSidecarStore::GetJob(const bridge::JobKey& key) {
   return pool_.With("read job", [&](pqxx::connection& c) -> std::optional<JobRow> {
     pqxx::read_transaction tx(c);
-    pqxx::result row = tx.exec_params(
-        std::string("SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE ") +
-            kJobKeyMatch,
-        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number,
-        key.task_instance_id);
-    if (row.empty()) return std::nullopt;
-    return JobRow{row[0][0].as<std::string>(), row[0][1].as<std::string>()};
+    return ReadJobRow(tx, key);
   });
 }
 

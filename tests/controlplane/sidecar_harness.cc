@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "common/database_url.h"
+#include "common/tls_files.h"
 #include "controlplane/auth/worker_token.h"
 #include "controlplane/pg_sidecar_store.h"
 #include "tests/e2e/job_enqueuer.h"
@@ -17,10 +18,7 @@ namespace edgectl::testing {
 namespace {
 
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return tls::ReadPemFile(path, "test file").value_or("");
 }
 
 }  // namespace

@@ -86,6 +86,16 @@ class ExactlyOnceTest : public EndToEndTest {
     EXPECT_EQ(c.logs_lost_or_doubled, 0);
   }
 
+  // Every job of `prefix` ended 'success' within `seconds` with its whole log; then the counts.
+  void ExpectAllDoneOnce(const std::string& prefix, const std::vector<QueuedJob>& jobs,
+                         int seconds) {
+    ASSERT_TRUE(AwaitAllFinal(prefix, static_cast<int>(jobs.size()), seconds))
+        << Query("SELECT string_agg(task_id || '=' || state, ', ') FROM edge_job WHERE state "
+                 "<> 'success'");
+    ASSERT_TRUE(AwaitAllLogs(prefix, jobs, 60));
+    ExpectNothingLostOrDoubled(Count(prefix, jobs));
+  }
+
   bool AwaitAllFinal(const std::string& prefix, int n, int seconds) {
     return AwaitQuery(absl::StrCat("SELECT count(*) FROM edge_job WHERE task_id LIKE '", prefix,
                                    "\\_%' AND state = 'success'"),
@@ -185,11 +195,7 @@ TEST_F(ExactlyOnceTest, KillingTheSidecarAtRandomLosesAndDoublesNothing) {
     ASSERT_TRUE(stack_->KillControlPlane().ok());  // kill -9
     ASSERT_TRUE(stack_->StartControlPlane().ok());
   }
-  ASSERT_TRUE(AwaitAllFinal("sidecar_chaos", 200, 180))
-      << Query("SELECT string_agg(task_id || '=' || state, ', ') FROM edge_job WHERE state <> "
-               "'success'");
-  ASSERT_TRUE(AwaitAllLogs("sidecar_chaos", jobs, 60));
-  ExpectNothingLostOrDoubled(Count("sidecar_chaos", jobs));
+  ExpectAllDoneOnce("sidecar_chaos", jobs, 180);
 }
 
 TEST_F(ExactlyOnceTest, KillingTheWorkerAtRandomLosesAndDoublesNothing) {
@@ -206,11 +212,7 @@ TEST_F(ExactlyOnceTest, KillingTheWorkerAtRandomLosesAndDoublesNothing) {
     victim = stack_->StartWorker("edge-victim", {"-c", "8"});
     ASSERT_TRUE(victim.ok()) << victim.status();
   }
-  ASSERT_TRUE(AwaitAllFinal("worker_chaos", 200, 180))
-      << Query("SELECT string_agg(task_id || '=' || state, ', ') FROM edge_job WHERE state <> "
-               "'success'");
-  ASSERT_TRUE(AwaitAllLogs("worker_chaos", jobs, 60));
-  ExpectNothingLostOrDoubled(Count("worker_chaos", jobs));
+  ExpectAllDoneOnce("worker_chaos", jobs, 180);
 }
 
 TEST_F(ExactlyOnceTest, AirflowAnswering503sForAMinuteFinishesEverything) {
@@ -232,12 +234,7 @@ TEST_F(ExactlyOnceTest, AirflowAnswering503sForAMinuteFinishesEverything) {
     absl::SleepFor(absl::Seconds(3));
   }
   ASSERT_TRUE(stack_->SetAirflowFaults(0).ok());
-  const int n = static_cast<int>(jobs.size());
-  ASSERT_TRUE(AwaitAllFinal("flaky", n, 120))
-      << Query("SELECT string_agg(task_id || '=' || state, ', ') FROM edge_job WHERE state <> "
-               "'success'");
-  ASSERT_TRUE(AwaitAllLogs("flaky", jobs, 60));
-  ExpectNothingLostOrDoubled(Count("flaky", jobs));
+  ExpectAllDoneOnce("flaky", jobs, 120);
   EXPECT_GT(batch, 10);
   // The link itself stayed up: Airflow's errors are not a lost connection.
   EXPECT_EQ((*worker)->Stderr().find("Lost the sidecar"), std::string::npos) << (*worker)->Stderr();

@@ -1,16 +1,12 @@
 #include "tests/e2e/raw_client.h"
 
-#include <fstream>
-#include <sstream>
+#include "common/tls_files.h"
 
 namespace edgectl::e2e {
 namespace {
 
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return tls::ReadPemFile(path, "test file").value_or("");
 }
 
 }  // namespace

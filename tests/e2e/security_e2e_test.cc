@@ -21,11 +21,10 @@ namespace {
 
 class SecurityEndToEndTest : public EndToEndTest {
  protected:
-  // Starts a worker with `env` changes that cannot reach the sidecar and waits until it says
-  // `needle` (it keeps retrying: the sidecar may be fixed meanwhile). Returns its output.
-  std::string DiagnosedWorkerOutput(const std::string& name,
-                                    const std::map<std::string, std::string>& changes,
-                                    const std::string& needle) {
+  // `name`'s worker environment with `changes` applied ("" removes a variable).
+  std::map<std::string, std::string> EnvWith(
+      const std::string& name, const std::map<std::string, std::string>& changes) {
+    EXPECT_TRUE(stack_->PrepareCredentials(name).ok());
     std::map<std::string, std::string> env = stack_->WorkerEnv(name);
     for (const auto& [k, v] : changes) {
       if (v.empty()) {
@@ -34,7 +33,15 @@ class SecurityEndToEndTest : public EndToEndTest {
         env[k] = v;
       }
     }
-    EXPECT_TRUE(stack_->PrepareCredentials(name).ok());
+    return env;
+  }
+
+  // Starts a worker with `env` changes that cannot reach the sidecar and waits until it says
+  // `needle` (it keeps retrying: the sidecar may be fixed meanwhile). Returns its output.
+  std::string DiagnosedWorkerOutput(const std::string& name,
+                                    const std::map<std::string, std::string>& changes,
+                                    const std::string& needle) {
+    const std::map<std::string, std::string> env = EnvWith(name, changes);
     auto worker = ChildProcess::Start(
         {stack_->options().edgectl_binary, "worker", "-H", name,
          "--controlplane-address=" + stack_->controlplane_address()},
@@ -50,15 +57,7 @@ class SecurityEndToEndTest : public EndToEndTest {
   // Starts a worker with `env` changes, expects it to give up, and returns what it printed.
   std::string RefusedWorkerOutput(const std::string& name,
                                   const std::map<std::string, std::string>& changes) {
-    std::map<std::string, std::string> env = stack_->WorkerEnv(name);
-    for (const auto& [k, v] : changes) {
-      if (v.empty()) {
-        env.erase(k);
-      } else {
-        env[k] = v;
-      }
-    }
-    EXPECT_TRUE(stack_->PrepareCredentials(name).ok());
+    const std::map<std::string, std::string> env = EnvWith(name, changes);
     absl::StatusOr<CommandOutput> run = ChildProcess::RunToCompletion(
         {stack_->options().edgectl_binary, "worker", "-H", name,
          "--controlplane-address=" + stack_->controlplane_address()},

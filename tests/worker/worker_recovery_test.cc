@@ -36,173 +36,144 @@ size_t Lines(const std::string& path) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-TEST(WorkerRecoveryTest, ARefusedClaimIsNeverStarted) {
-  WorkerHarness h;
-  h.sidecar().RefuseClaims(true);
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
+class WorkerRecoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    worker_ = h_.StartWorker();
+    ASSERT_TRUE(h_.WaitUntilConnected()) << worker_->Stderr();
+  }
+  // Pushes task `name` (it writes its pid to pid_file_) and waits until it runs.
+  v1::JobKey StartTask(const std::string& name, nlohmann::json knobs) {
+    const v1::JobKey key = WorkerHarness::Key(name);
+    knobs["pid_file"] = pid_file_;
+    EXPECT_TRUE(h_.sidecar().PushJob(key, WorkerHarness::TaskWorkload(key, knobs), 1));
+    task_pid_ = ReadPid(pid_file_);
+    EXPECT_GT(task_pid_, 0);
+    return key;
+  }
+  void KillWorker() {
+    worker_->Signal(SIGKILL);
+    worker_->Wait(kTimeout);
+  }
+  bool AwaitTaskGone() {
+    return FakeSidecar::WaitFor([&] { return !WorkerHarness::ProcessAlive(task_pid_); },
+                                kTimeout);
+  }
+  bool AwaitStoredLog(const v1::JobKey& key, const std::string& suffix = "") {
+    return FakeSidecar::WaitFor(
+        [&] {
+          return h_.sidecar().StoredLog(key) == WorkerHarness::ReadFile(h_.LogFile(key)) + suffix;
+        },
+        kTimeout);
+  }
+
+  WorkerHarness h_;
+  std::unique_ptr<ChildProcess> worker_;
+  const std::string pid_file_ = h_.airflow_home() + "/task.pid";
+  const std::string marker_ = h_.airflow_home() + "/runs";
+  int task_pid_ = 0;
+};
+
+TEST_F(WorkerRecoveryTest, ARefusedClaimIsNeverStarted) {
+  h_.sidecar().RefuseClaims(true);
   const v1::JobKey key = WorkerHarness::Key("taken_back");
-  const std::string marker = h.airflow_home() + "/runs";
-  ASSERT_TRUE(h.sidecar().PushJob(key, WorkerHarness::TaskWorkload(key, {{"run_marker", marker}}),
-                                  1));
+  ASSERT_TRUE(h_.sidecar().PushJob(key,
+                                   WorkerHarness::TaskWorkload(key, {{"run_marker", marker_}}), 1));
   ASSERT_TRUE(FakeSidecar::WaitFor(
-      [&] { return absl::StrContains(worker->Stderr(), "Not starting"); }, kTimeout))
-      << worker->Stderr();
-  EXPECT_EQ(h.sidecar().claims().size(), 1u);
-  EXPECT_EQ(Lines(marker), 0u);
-  EXPECT_TRUE(h.JobStates(key).empty());
+      [&] { return absl::StrContains(worker_->Stderr(), "Not starting"); }, kTimeout))
+      << worker_->Stderr();
+  EXPECT_EQ(h_.sidecar().claims().size(), 1u);
+  EXPECT_EQ(Lines(marker_), 0u);
+  EXPECT_TRUE(h_.JobStates(key).empty());
   // The next job, granted, runs: the refusal cost nothing else.
-  h.sidecar().RefuseClaims(false);
+  h_.sidecar().RefuseClaims(false);
   const v1::JobKey next = WorkerHarness::Key("granted");
-  ASSERT_TRUE(h.sidecar().PushJob(next, WorkerHarness::TaskWorkload(next, {{"run_marker", marker}}),
-                                  1));
-  ASSERT_TRUE(h.WaitForJobState(next, "success", kTimeout)) << worker->Stderr();
-  EXPECT_EQ(Lines(marker), 1u);
+  ASSERT_TRUE(h_.sidecar().PushJob(
+      next, WorkerHarness::TaskWorkload(next, {{"run_marker", marker_}}), 1));
+  ASSERT_TRUE(h_.WaitForJobState(next, "success", kTimeout)) << worker_->Stderr();
+  EXPECT_EQ(Lines(marker_), 1u);
 }
 
-TEST(WorkerRecoveryTest, AKilledWorkersTaskKeepsRunningAndIsAdoptedOnRestart) {
-  WorkerHarness h;
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
-  const v1::JobKey key = WorkerHarness::Key("survivor");
-  const std::string pid_file = h.airflow_home() + "/task.pid";
-  const std::string marker = h.airflow_home() + "/runs";
-  ASSERT_TRUE(h.sidecar().PushJob(
-      key,
-      WorkerHarness::TaskWorkload(key, {{"lines", 6},
-                                        {"line_interval", 0.5},
-                                        {"pid_file", pid_file},
-                                        {"run_marker", marker}}),
-      1));
-  ASSERT_TRUE(h.WaitForJobState(key, "running", kTimeout));
-  const int task_pid = ReadPid(pid_file);
-  ASSERT_GT(task_pid, 0);
-  worker->Signal(SIGKILL);
-  worker->Wait(kTimeout);
-  ASSERT_TRUE(WorkerHarness::ProcessAlive(task_pid)) << "the task must outlive its worker";
+TEST_F(WorkerRecoveryTest, AKilledWorkersTaskKeepsRunningAndIsAdoptedOnRestart) {
+  const v1::JobKey key =
+      StartTask("survivor", {{"lines", 6}, {"line_interval", 0.5}, {"run_marker", marker_}});
+  ASSERT_TRUE(h_.WaitForJobState(key, "running", kTimeout));
+  KillWorker();
+  ASSERT_TRUE(WorkerHarness::ProcessAlive(task_pid_)) << "the task must outlive its worker";
 
-  auto restarted = h.StartWorker();
-  ASSERT_TRUE(h.WaitForJobState(key, "success", kTimeout)) << restarted->Stderr();
+  auto restarted = h_.StartWorker();
+  ASSERT_TRUE(h_.WaitForJobState(key, "success", kTimeout)) << restarted->Stderr();
   EXPECT_TRUE(absl::StrContains(restarted->Stderr(), "Adopted task")) << restarted->Stderr();
-  EXPECT_EQ(Lines(marker), 1u) << "the try ran more than once";
-  EXPECT_EQ(h.JobStates(key), (std::vector<std::string>{"running", "success"}));
+  EXPECT_EQ(Lines(marker_), 1u) << "the try ran more than once";
+  EXPECT_EQ(h_.JobStates(key), (std::vector<std::string>{"running", "success"}));
   // Every byte of the log arrived once, across both worker processes.
-  EXPECT_TRUE(FakeSidecar::WaitFor(
-      [&] { return h.sidecar().StoredLog(key) == WorkerHarness::ReadFile(h.LogFile(key)); },
-      kTimeout))
-      << h.sidecar().StoredLog(key);
+  EXPECT_TRUE(AwaitStoredLog(key)) << h_.sidecar().StoredLog(key);
   // The crashed predecessor was named, so the sidecar could release its registration.
-  const auto registers = h.sidecar().registers();
+  const auto registers = h_.sidecar().registers();
   ASSERT_EQ(registers.size(), 2u);
   EXPECT_EQ(registers[1].previous_instance_id(), registers[0].instance_id());
 }
 
-TEST(WorkerRecoveryTest, ATaskThatEndedWhileTheWorkerWasDownIsReportedWithItsExitCode) {
-  WorkerHarness h;
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
-  const v1::JobKey key = WorkerHarness::Key("ended_alone");
-  const std::string pid_file = h.airflow_home() + "/task.pid";
-  ASSERT_TRUE(h.sidecar().PushJob(
-      key,
-      WorkerHarness::TaskWorkload(
-          key, {{"sleep", 1}, {"pid_file", pid_file}, {"exit_code", 3}, {"stderr", "gave up\n"}}),
-      1));
-  const int task_pid = ReadPid(pid_file);
-  ASSERT_GT(task_pid, 0);
-  worker->Signal(SIGKILL);
-  worker->Wait(kTimeout);
-  ASSERT_TRUE(FakeSidecar::WaitFor([&] { return !WorkerHarness::ProcessAlive(task_pid); },
-                                   kTimeout));
-  auto restarted = h.StartWorker();
-  ASSERT_TRUE(h.WaitForJobState(key, "failed", kTimeout)) << restarted->Stderr();
-  EXPECT_TRUE(FakeSidecar::WaitFor(
-      [&] {
-        return h.sidecar().StoredLog(key) ==
-               WorkerHarness::ReadFile(h.LogFile(key)) + "Error executing job:\ngave up\n";
-      },
-      kTimeout))
-      << h.sidecar().StoredLog(key);
+TEST_F(WorkerRecoveryTest, ATaskThatEndedWhileTheWorkerWasDownIsReportedWithItsExitCode) {
+  const v1::JobKey key =
+      StartTask("ended_alone", {{"sleep", 1}, {"exit_code", 3}, {"stderr", "gave up\n"}});
+  KillWorker();
+  ASSERT_TRUE(AwaitTaskGone());
+  auto restarted = h_.StartWorker();
+  ASSERT_TRUE(h_.WaitForJobState(key, "failed", kTimeout)) << restarted->Stderr();
+  EXPECT_TRUE(AwaitStoredLog(key, "Error executing job:\ngave up\n"))
+      << h_.sidecar().StoredLog(key);
 }
 
-TEST(WorkerRecoveryTest, ATaskKilledWhileTheWorkerWasDownIsReportedFailedWithTheReason) {
-  WorkerHarness h;
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
-  const v1::JobKey key = WorkerHarness::Key("killed_alone");
-  const std::string pid_file = h.airflow_home() + "/task.pid";
-  ASSERT_TRUE(h.sidecar().PushJob(
-      key, WorkerHarness::TaskWorkload(key, {{"sleep", 120}, {"pid_file", pid_file}}), 1));
-  const int task_pid = ReadPid(pid_file);
-  ASSERT_GT(task_pid, 0);
-  worker->Signal(SIGKILL);
-  worker->Wait(kTimeout);
+TEST_F(WorkerRecoveryTest, ATaskKilledWhileTheWorkerWasDownIsReportedFailedWithTheReason) {
+  const v1::JobKey key = StartTask("killed_alone", {{"sleep", 120}});
+  KillWorker();
   // Its whole process group (keeper included) dies without a word.
-  const pid_t group = getpgid(task_pid);
+  const pid_t group = getpgid(task_pid_);
   ASSERT_GT(group, 1);
   kill(-group, SIGKILL);
-  ASSERT_TRUE(FakeSidecar::WaitFor([&] { return !WorkerHarness::ProcessAlive(task_pid); },
-                                   kTimeout));
-  auto restarted = h.StartWorker();
-  ASSERT_TRUE(h.WaitForJobState(key, "failed", kTimeout)) << restarted->Stderr();
+  ASSERT_TRUE(AwaitTaskGone());
+  auto restarted = h_.StartWorker();
+  ASSERT_TRUE(h_.WaitForJobState(key, "failed", kTimeout)) << restarted->Stderr();
   EXPECT_TRUE(FakeSidecar::WaitFor(
-      [&] {
-        return absl::StrContains(h.sidecar().StoredLog(key), "recorded no exit code");
-      },
+      [&] { return absl::StrContains(h_.sidecar().StoredLog(key), "recorded no exit code"); },
       kTimeout))
-      << h.sidecar().StoredLog(key);
+      << h_.sidecar().StoredLog(key);
 }
 
-TEST(WorkerRecoveryTest, ReportsJournaledBeforeARestartAreDeliveredAfterIt) {
-  WorkerHarness h;
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
-  const v1::JobKey key = WorkerHarness::Key("during_outage");
-  const std::string pid_file = h.airflow_home() + "/task.pid";
-  ASSERT_TRUE(h.sidecar().PushJob(
-      key,
-      WorkerHarness::TaskWorkload(key, {{"lines", 4}, {"sleep", 1}, {"pid_file", pid_file}}),
-      1));
-  ASSERT_TRUE(h.WaitForJobState(key, "running", kTimeout));
-  const int task_pid = ReadPid(pid_file);
-  h.sidecar().Stop();  // the outage: the job finishes meanwhile, nothing can be delivered
-  ASSERT_TRUE(FakeSidecar::WaitFor([&] { return !WorkerHarness::ProcessAlive(task_pid); },
-                                   kTimeout));
+TEST_F(WorkerRecoveryTest, ReportsJournaledBeforeARestartAreDeliveredAfterIt) {
+  const v1::JobKey key = StartTask("during_outage", {{"lines", 4}, {"sleep", 1}});
+  ASSERT_TRUE(h_.WaitForJobState(key, "running", kTimeout));
+  h_.sidecar().Stop();  // the outage: the job finishes meanwhile, nothing can be delivered
+  ASSERT_TRUE(AwaitTaskGone());
   ASSERT_TRUE(FakeSidecar::WaitFor(
-      [&] { return absl::StrContains(worker->Stderr(), "Job completed"); }, kTimeout))
-      << worker->Stderr();
-  worker->Signal(SIGKILL);  // and the worker is lost too, before the sidecar came back
-  worker->Wait(kTimeout);
-  h.sidecar().Start();
-  auto restarted = h.StartWorker();
-  ASSERT_TRUE(h.WaitForJobState(key, "success", kTimeout)) << restarted->Stderr();
-  EXPECT_TRUE(FakeSidecar::WaitFor(
-      [&] { return h.sidecar().StoredLog(key) == WorkerHarness::ReadFile(h.LogFile(key)); },
-      kTimeout));
-  EXPECT_EQ(h.sidecar().duplicate_log_chunks(), 0);
+      [&] { return absl::StrContains(worker_->Stderr(), "Job completed"); }, kTimeout))
+      << worker_->Stderr();
+  KillWorker();  // and the worker is lost too, before the sidecar came back
+  h_.sidecar().Start();
+  auto restarted = h_.StartWorker();
+  ASSERT_TRUE(h_.WaitForJobState(key, "success", kTimeout)) << restarted->Stderr();
+  EXPECT_TRUE(AwaitStoredLog(key));
+  EXPECT_EQ(h_.sidecar().duplicate_log_chunks(), 0);
   // Delivered, the job leaves the journal.
   EXPECT_TRUE(FakeSidecar::WaitFor(
       [&] {
-        return !absl::StrContains(
-            WorkerHarness::ReadFile(h.airflow_home() +
+        return absl::StrContains(
+            WorkerHarness::ReadFile(h_.airflow_home() +
                                     "/edgectl-worker/edge-test-worker/journal.jsonl"),
-            "\"forget\"") == false;
+            "\"forget\"");
       },
       kTimeout));
 }
 
-TEST(WorkerRecoveryTest, TheWorkloadIsAPrivateFileNotACommandLineArgument) {
-  WorkerHarness h;
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
+TEST_F(WorkerRecoveryTest, TheWorkloadIsAPrivateFileNotACommandLineArgument) {
   const v1::JobKey key = WorkerHarness::Key("big_workload");
-  const std::string pid_file = h.airflow_home() + "/task.pid";
-  nlohmann::json workload = nlohmann::json::parse(WorkerHarness::TaskWorkload(
-      key, {{"sleep", 1}, {"pid_file", pid_file}}));
+  nlohmann::json workload = nlohmann::json::parse(
+      WorkerHarness::TaskWorkload(key, {{"sleep", 1}, {"pid_file", pid_file_}}));
   workload["token"] = "secret-execution-api-token";
   workload["padding"] = std::string(1 << 20, 'x');  // 1 MB: more than one argument may hold
-  ASSERT_TRUE(h.sidecar().PushJob(key, workload.dump(), 1));
-  const int task_pid = ReadPid(pid_file);
+  ASSERT_TRUE(h_.sidecar().PushJob(key, workload.dump(), 1));
+  const int task_pid = ReadPid(pid_file_);
   ASSERT_GT(task_pid, 0);
   for (pid_t pid : {task_pid, getpgid(task_pid)}) {
     const std::string cmdline =
@@ -211,27 +182,22 @@ TEST(WorkerRecoveryTest, TheWorkloadIsAPrivateFileNotACommandLineArgument) {
     EXPECT_EQ(cmdline.find("secret-execution-api-token"), std::string::npos) << cmdline;
     EXPECT_NE(cmdline.find("--json-path"), std::string::npos);
   }
-  ASSERT_TRUE(h.WaitForJobState(key, "success", kTimeout)) << worker->Stderr();
+  ASSERT_TRUE(h_.WaitForJobState(key, "success", kTimeout)) << worker_->Stderr();
 }
 
-TEST(WorkerRecoveryTest, FailingHeartbeatsDoNotHoldUpJobsReportsOrLogs) {
-  WorkerHarness h;
-  auto worker = h.StartWorker();
-  ASSERT_TRUE(h.WaitUntilConnected()) << worker->Stderr();
+TEST_F(WorkerRecoveryTest, FailingHeartbeatsDoNotHoldUpJobsReportsOrLogs) {
   // Airflow answers every heartbeat with 503s (the sidecar says UNAVAILABLE).
-  h.sidecar().SetHeartbeatError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "HTTP 503"));
-  const size_t connects = h.sidecar().connects().size();
+  h_.sidecar().SetHeartbeatError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "HTTP 503"));
+  const size_t connects = h_.sidecar().connects().size();
   for (int i = 0; i < 3; ++i) {
     const v1::JobKey key = WorkerHarness::Key("while_heartbeats_fail_" + std::to_string(i));
-    ASSERT_TRUE(h.sidecar().PushJob(key, WorkerHarness::TaskWorkload(key, {{"lines", 3}}), 1));
-    ASSERT_TRUE(h.WaitForJobState(key, "success", kTimeout)) << worker->Stderr();
-    EXPECT_TRUE(FakeSidecar::WaitFor(
-        [&] { return h.sidecar().StoredLog(key) == WorkerHarness::ReadFile(h.LogFile(key)); },
-        kTimeout));
+    ASSERT_TRUE(h_.sidecar().PushJob(key, WorkerHarness::TaskWorkload(key, {{"lines", 3}}), 1));
+    ASSERT_TRUE(h_.WaitForJobState(key, "success", kTimeout)) << worker_->Stderr();
+    EXPECT_TRUE(AwaitStoredLog(key));
   }
   // A failing call is not a lost link: the stream stayed up.
-  EXPECT_EQ(h.sidecar().connects().size(), connects);
-  EXPECT_TRUE(h.sidecar().stream_open());
+  EXPECT_EQ(h_.sidecar().connects().size(), connects);
+  EXPECT_TRUE(h_.sidecar().stream_open());
 }
 
 }  // namespace
