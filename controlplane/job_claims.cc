@@ -22,4 +22,19 @@ absl::StatusOr<ClaimResult> JobClaims::Claim(const std::string& worker_name,
   return result;
 }
 
+absl::StatusOr<ClaimResult> JobClaims::Decline(const std::string& worker_name,
+                                               const bridge::JobKey& key, uint64_t dispatch_id) {
+  absl::StatusOr<bool> requeued = store_.RequeueJob(key, worker_name);
+  if (!requeued.ok()) return requeued.status();  // the ledger still times it out
+  ledger_.Acknowledge(worker_name, dispatch_id, key);
+  if (*requeued) {
+    metrics_.DispatchRequeued();
+    spdlog::info("claim: worker {} gave job {} back; queued again", worker_name,
+                 DescribeJob(key));
+  }
+  ClaimResult result;
+  result.state = *requeued ? "queued" : "";
+  return result;
+}
+
 }  // namespace edgectl::controlplane

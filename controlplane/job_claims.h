@@ -26,6 +26,10 @@ class JobClaims {
 
   absl::StatusOr<ClaimResult> Claim(const std::string& worker_name, const bridge::JobKey& key,
                                     uint64_t dispatch_id);
+  // The worker gives the pushed job back (it cannot run it now): the requeue, at once. Never
+  // granted; the result names the row's state afterwards.
+  absl::StatusOr<ClaimResult> Decline(const std::string& worker_name, const bridge::JobKey& key,
+                                      uint64_t dispatch_id);
 
  private:
   SidecarStore& store_;

@@ -165,6 +165,7 @@ void JobDispatcher::OnWriteResult(uint64_t dispatch_id, bool written) {
 
 void JobDispatcher::RequeueExpired() {
   for (const PendingDispatch& d : ledger_.TakeExpired(clock_.Now())) {
+    registry_.MarkStalled(d.worker_name);
     Requeue(d, "no acknowledgement within the ack timeout");
   }
 }

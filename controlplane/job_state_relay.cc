@@ -34,18 +34,23 @@ absl::StatusOr<JobStateAck> JobStateRelay::Report(const JobStateReport& report) 
         "\"running\", \"success\" or \"failed\""));
   }
   ledger_.Acknowledge(report.worker_name, report.dispatch_id, report.key);
-  registry_.UpdateFreeConcurrency(report.worker_name, report.free_concurrency);
   const JobId id = IdOf(report.worker_name, report.key);
   {
     absl::MutexLock lock(&mu_);
     auto it = applied_.find(id);
     if (it != applied_.end() && report.sequence <= it->second.sequence) {
       metrics_.JobStateDuplicate();
+      registry_.UpdateFreeConcurrency(report.worker_name, report.free_concurrency);
       return JobStateAck{it->second.sequence, true, false, ""};
     }
   }
   absl::StatusOr<JobStateAck> ack = Apply(report);
-  if (ack.ok()) Remember(id, report.sequence);
+  if (ack.ok()) {
+    Remember(id, report.sequence);
+    // Only now: the slots the report frees were still the job's in Airflow's view until the
+    // state reached it, so no new job is pushed into them before.
+    registry_.UpdateFreeConcurrency(report.worker_name, report.free_concurrency);
+  }
   return ack;
 }
 

@@ -177,7 +177,13 @@ absl::Status ValidateConnect(const v1::ConnectRequest& r) {
 }
 
 absl::Status ValidateClaim(const v1::JobClaim& c) {
-  return First({ValidateWorkerName(c.worker_name()), ValidateJobKey(c.key())});
+  absl::Status checks = First({ValidateWorkerName(c.worker_name()), ValidateJobKey(c.key())});
+  if (!checks.ok()) return checks;
+  if (c.free_concurrency() < 0 || c.free_concurrency() > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "free_concurrency ", c.free_concurrency(), " is out of range (0 to 100000)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateJobStateReport(const v1::JobStateReport& r) {

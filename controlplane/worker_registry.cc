@@ -31,7 +31,7 @@ uint64_t WorkerRegistry::Attach(const std::string& worker_name, uint64_t connect
     replaced = std::move(s.stream);
     id = next_id_++;
     s = Session{id,    connect_order, std::move(stream), std::move(queues), state,
-                free_concurrency, false, std::move(info)};
+                free_concurrency, /*fetch_in_flight=*/false, /*stalled=*/false, std::move(info)};
   }
   if (replaced) replaced->Cancel();
   return id;
@@ -46,7 +46,21 @@ void WorkerRegistry::Detach(const std::string& worker_name, uint64_t session_id)
 void WorkerRegistry::UpdateFreeConcurrency(const std::string& worker_name, int free_concurrency) {
   absl::MutexLock lock(&mu_);
   auto it = sessions_.find(worker_name);
-  if (it != sessions_.end()) it->second.reported_free = free_concurrency;
+  if (it == sessions_.end()) return;
+  it->second.reported_free = free_concurrency;
+  it->second.stalled = false;
+}
+
+void WorkerRegistry::MarkStalled(const std::string& worker_name) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(worker_name);
+  if (it != sessions_.end()) it->second.stalled = true;
+}
+
+void WorkerRegistry::MarkResponsive(const std::string& worker_name) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(worker_name);
+  if (it != sessions_.end()) it->second.stalled = false;
 }
 
 void WorkerRegistry::UpdateView(const std::string& worker_name, const std::string& state,
@@ -62,7 +76,7 @@ std::vector<DispatchCandidate> WorkerRegistry::DispatchCandidates() const {
   std::vector<DispatchCandidate> out;
   absl::MutexLock lock(&mu_);
   for (const auto& [name, s] : sessions_) {
-    if (s.fetch_in_flight || !Dispatchable(s.state) || s.reported_free <= 0) continue;
+    if (s.fetch_in_flight || s.stalled || !Dispatchable(s.state) || s.reported_free <= 0) continue;
     out.push_back({name, s.queues, s.reported_free});
   }
   return out;

@@ -55,7 +55,13 @@ class WorkerRegistry {
                   SessionInfo info = {});
   void Detach(const std::string& worker_name, uint64_t session_id);
 
+  // Also a sign of life: a stalled worker (below) takes jobs again.
   void UpdateFreeConcurrency(const std::string& worker_name, int free_concurrency);
+  // The worker let a dispatch time out unclaimed (frozen, overloaded, a stalled VM): it gets no
+  // more jobs until it calls again (a heartbeat, claim or report), so queued work goes to workers
+  // that answer instead of back to the same one.
+  void MarkStalled(const std::string& worker_name);
+  void MarkResponsive(const std::string& worker_name);
   // The centre's view changed (heartbeat reply or a changed edge_worker row).
   void UpdateView(const std::string& worker_name, const std::string& state, QueueSet queues);
 
@@ -87,6 +93,7 @@ class WorkerRegistry {
     std::string state;
     int reported_free = 0;
     bool fetch_in_flight = false;
+    bool stalled = false;
     SessionInfo info;
   };
 

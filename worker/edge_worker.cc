@@ -74,7 +74,7 @@ EdgeWorker::EdgeWorker(WorkerOptions options, InterpreterVersions versions,
       runner_(RunnerOptions(options_, task_env_),
               {deps.sidecar, deps.launcher, deps.clock, deps.random, &wake_, deps.journal},
               [this](const absl::Status& s) { OnWorkerProblem(s); },
-              [this] { return DispatchFreeSlots(); }),
+              [this](int released) { return DispatchFreeSlots(released); }),
       drain_escalation_(options_.drain_timeout_sec, options_.drain_kill_grace_sec),
       heartbeat_interval_(absl::Seconds(options_.heartbeat_interval_sec)) {
   worker_start_time_ =
@@ -429,10 +429,10 @@ v1::WorkerStateBody EdgeWorker::StateBody(const std::string& state, int jobs_act
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-int EdgeWorker::DispatchFreeSlots() const {
+int EdgeWorker::DispatchFreeSlots(int released) const {
   if (!state_.AcceptsJobs()) return 0;
   if (runner_.Undelivered() >= static_cast<size_t>(options_.max_undelivered_jobs)) return 0;
-  return std::max(FreeSlots(), 0);
+  return std::max(FreeSlots() + released, 0);
 }
 
 void EdgeWorker::OnJob(const v1::Job& job) {
@@ -440,16 +440,18 @@ void EdgeWorker::OnJob(const v1::Job& job) {
   // A job not taken is not claimed: the sidecar takes it back after its ack timeout (protocol
   // §5), so refusing here loses nothing.
   if (!state_.AcceptsJobs()) {
-    spdlog::warn("Not taking {}: the worker is {}; the sidecar will requeue it",
+    spdlog::warn("Not taking {}: the worker is {}; giving it back to the sidecar",
                  JobName(job.key()), state_.drain() ? "draining" : "in maintenance");
+    runner_.Decline(job);
     return;
   }
   if (slots > FreeSlots() || DispatchFreeSlots() == 0) {
-    spdlog::warn("Not taking {}: it needs {} slot(s), {} free; the sidecar will requeue it",
+    spdlog::warn("Not taking {}: it needs {} slot(s), {} free; giving it back to the sidecar",
                  JobName(job.key()), slots, DispatchFreeSlots());
+    runner_.Decline(job);
     return;
   }
-  runner_.Accept(job);
+  if (!runner_.Accept(job)) runner_.Decline(job);
 }
 
 }  // namespace edgectl::worker

@@ -97,7 +97,8 @@ class EdgeWorker {
   int FreeSlots() const { return state_.concurrency() - runner_.UsedSlots(); }
   // Slots offered to the dispatcher: none while draining, in maintenance, or while too many
   // ended jobs still await delivery (the journal stays bounded during an outage).
-  int DispatchFreeSlots() const;
+  // `released`: slots about to be given back (a job whose final state is being reported).
+  int DispatchFreeSlots(int released = 0) const;
 
   // Signals, drain, status.
   void HandleSignals();

@@ -23,7 +23,7 @@ void JobRunner::ReportNext() {
     *report.mutable_key() = r.key;
     report.set_state(r.final_state);
     report.set_sequence(r.report_sequence);
-    report.set_free_concurrency(free_slots_());
+    report.set_free_concurrency(free_slots_(r.slots));
     SidecarClient* sidecar = deps_.sidecar;
     const uint64_t job_id = id;
     reports_.Submit([this, sidecar, report, job_id]() -> CallLane::Completion {
@@ -83,7 +83,7 @@ void JobRunner::ShipLogs() {
       }
       continue;
     }
-    Save(r);  // new chunks are journaled before they can reach the sidecar
+    Save(r, /*sync=*/false);  // synced once for the batch, below
     size_t bytes = 0;
     for (const OutgoingChunk& c : *chunks) bytes += c.data.size();
     batch[id] = *std::move(chunks);
@@ -92,6 +92,10 @@ void JobRunner::ShipLogs() {
   }
   for (uint64_t id : finished) ForgetIfDelivered(id);
   if (batch.empty()) return;
+  // New chunks are durable before they can reach the sidecar: one fsync for the whole batch.
+  if (absl::Status s = deps_.journal->Sync(); !s.ok()) {
+    spdlog::error("Cannot sync the worker journal: {}", std::string(s.message()));
+  }
   std::vector<v1::LogChunk> chunks;
   for (const auto& [id, sent] : batch) {
     for (const OutgoingChunk& c : sent) {
@@ -158,7 +162,9 @@ void JobRunner::OnLogsShipped(const std::map<uint64_t, std::vector<OutgoingChunk
     more = more || !r.log_pending.empty() ||
            (r.phase == JobPhase::kExited && !r.log_done) ||
            (options_.push_logs && FileSize(r.log_file) > r.log_emitted);
-    Save(r);
+    // Not fsync'ed: an acknowledgement lost with the machine only means a re-send, which the
+    // sidecar recognises by chunk_time.
+    Save(r, /*sync=*/false);
     ForgetIfDelivered(id);
   }
   // A backlog (a chatty task, a long outage) is sent back to back, not one batch per interval.

@@ -19,7 +19,7 @@ constexpr absl::Duration kFailureLogInterval = absl::Seconds(30);
 }  // namespace
 
 JobRunner::JobRunner(JobRunnerOptions options, JobRunnerDeps deps, WorkerProblem on_problem,
-                     std::function<int()> free_slots)
+                     std::function<int(int)> free_slots)
     : options_(std::move(options)),
       deps_(deps),
       on_problem_(std::move(on_problem)),
@@ -29,9 +29,9 @@ JobRunner::JobRunner(JobRunnerOptions options, JobRunnerDeps deps, WorkerProblem
       reports_("reports", deps.clock, deps.random, deps.wake),
       logs_("logs", deps.clock, deps.random, deps.wake) {}
 
-void JobRunner::Save(const JobRecord& record) {
+void JobRunner::Save(const JobRecord& record, bool sync) {
   jobs_[record.id] = record;
-  if (absl::Status s = deps_.journal->Save(record); !s.ok()) {
+  if (absl::Status s = deps_.journal->Save(record, sync); !s.ok()) {
     // Delivery goes on from memory; only a restart before the disk recovers could lose it.
     spdlog::error("Cannot journal job {}: {}", JobName(record.key), std::string(s.message()));
   }
@@ -45,8 +45,9 @@ bool JobRunner::Accept(const v1::Job& job) {
   for (const auto& [id, r] : jobs_) {
     if (!SameJob(r.key, job.key())) continue;
     if (r.phase != JobPhase::kExited) {
+      // Already ours (a re-dispatch after a take-back it missed): its pending claim decides.
       spdlog::warn("Ignoring a second dispatch of job {}", JobName(job.key()));
-      return false;
+      return true;
     }
     earlier_run = true;
   }
@@ -79,14 +80,40 @@ bool JobRunner::Accept(const v1::Job& job) {
   return true;
 }
 
+void JobRunner::Decline(const v1::Job& job) {
+  v1::JobClaim decline;
+  decline.set_worker_name(options_.worker_name);
+  *decline.mutable_key() = job.key();
+  decline.set_dispatch_id(job.dispatch_id());
+  decline.set_decline(true);
+  declines_.push_back(std::move(decline));
+  ClaimNext();
+}
+
 void JobRunner::ClaimNext() {
   if (!claims_.Ready()) return;
+  if (!declines_.empty()) {
+    v1::JobClaim decline = std::move(declines_.front());
+    declines_.pop_front();
+    decline.set_free_concurrency(free_slots_(0));
+    SidecarClient* sidecar = deps_.sidecar;
+    claims_.Submit([this, sidecar, decline]() -> CallLane::Completion {
+      absl::StatusOr<v1::JobClaimReply> reply = sidecar->ClaimJob(decline);
+      return [this, reply] {
+        // Nothing to retry: the ack timeout takes the job back when this did not.
+        if (reply.ok()) claims_.Succeeded();
+        ClaimNext();
+      };
+    });
+    return;
+  }
   for (const auto& [id, r] : jobs_) {
     if (r.phase != JobPhase::kClaiming) continue;
     v1::JobClaim claim;
     claim.set_worker_name(options_.worker_name);
     *claim.mutable_key() = r.key;
     claim.set_dispatch_id(r.dispatch_id);
+    claim.set_free_concurrency(free_slots_(0));
     SidecarClient* sidecar = deps_.sidecar;
     const uint64_t job_id = id;
     claims_.Submit([this, sidecar, claim, job_id]() -> CallLane::Completion {
@@ -255,10 +282,11 @@ void JobRunner::Tick() {
 }
 
 int JobRunner::UsedSlots() const {
+  // A job holds its slots until its final state is delivered (then it leaves `jobs_`): until
+  // then Airflow still sees it running here, and the worker must not look free to the
+  // dispatcher beyond its concurrency (as edge3 keeps a job in its list until reported).
   int used = 0;
-  for (const auto& [id, r] : jobs_) {
-    if (r.phase != JobPhase::kExited) used += r.slots;
-  }
+  for (const auto& [id, r] : jobs_) used += r.slots;
   return used;
 }
 

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,23 +68,30 @@ class JobRunner {
   // FAILED_PRECONDITION: version mismatch).
   using WorkerProblem = std::function<void(const absl::Status&)>;
 
-  // `free_slots`: the worker's slots open for dispatch (sent with each report).
+  // `free_slots(released)`: the worker's slots open for dispatch once `released` more are free
+  // (sent with each final report: the slots its job gives back).
   JobRunner(JobRunnerOptions options, JobRunnerDeps deps, WorkerProblem on_problem,
-            std::function<int()> free_slots);
+            std::function<int(int released)> free_slots);
 
   // After a restart: picks up the journal's jobs. Unconfirmed claims are claimed again; a task
   // process that is still alive is adopted; one that ended while the worker was down is
   // reported with its recorded exit code, or as failed with the reason when none was recorded.
   void Restore();
 
-  // A job the sidecar pushed (the caller checked slots and state). Returns false when it was not
-  // taken (a duplicate, or it cannot be journaled); the sidecar then requeues it.
+  // A job the sidecar pushed (the caller checked slots and state). Returns false when it cannot
+  // be taken (it cannot be journaled): the caller gives it back. A second dispatch of a job
+  // already held counts as taken.
   bool Accept(const v1::Job& job);
+
+  // A pushed job the worker will not run (no free slot, draining, maintenance): give it back so
+  // the sidecar requeues it at once. Best effort, not journaled: if the call fails, the
+  // sidecar's ack timeout takes the job back anyway.
+  void Decline(const v1::Job& job);
 
   // One pass: completions of finished calls, new claims, exits, final reports, log shipping.
   void Tick();
 
-  int UsedSlots() const;           // claimed or running
+  int UsedSlots() const;           // claimed, running, or ended with its state not delivered
   size_t Active() const;           // claimed or running jobs
   size_t Undelivered() const;      // ended jobs whose report or log is not acknowledged yet
   bool HasUndelivered() const { return Undelivered() > 0; }
@@ -96,7 +104,8 @@ class JobRunner {
   void NoticeToAll(const std::string& text);
 
  private:
-  void Save(const JobRecord& record);
+  // Journals the record (fsync'ed unless `sync` is false: see ShipLogs).
+  void Save(const JobRecord& record, bool sync = true);
   void ClaimNext();
   void OnClaimed(uint64_t id, const absl::StatusOr<v1::JobClaimReply>& reply);
   void Launch(JobRecord& record);
@@ -116,7 +125,7 @@ class JobRunner {
   JobRunnerOptions options_;
   JobRunnerDeps deps_;
   WorkerProblem on_problem_;
-  std::function<int()> free_slots_;
+  std::function<int(int)> free_slots_;
   LogTailer tailer_;
   CallLane claims_;
   CallLane reports_;
@@ -124,6 +133,7 @@ class JobRunner {
   // Loop-thread view of the journal's records (the journal has the durable copy).
   std::map<uint64_t, JobRecord> jobs_;
   std::set<uint64_t> adopted_;  // running tasks this process did not start (no waitpid)
+  std::deque<v1::JobClaim> declines_;  // sent before new claims
   absl::Time last_log_ship_ = absl::InfinitePast();
   absl::Time last_failure_log_ = absl::InfinitePast();
 };

@@ -149,10 +149,10 @@ absl::Status WorkerJournal::Replay() {
   return absl::OkStatus();
 }
 
-absl::Status WorkerJournal::Append(const std::string& line) {
+absl::Status WorkerJournal::Append(const std::string& line, bool sync) {
   const std::string path = dir_ + "/" + kJournalFile;
   if (absl::Status s = WriteAll(fd_, line + "\n", path); !s.ok()) return s;
-  if (fdatasync(fd_) != 0) return Errno("cannot sync", path);
+  if (sync && fdatasync(fd_) != 0) return Errno("cannot sync", path);
   file_bytes_ += line.size() + 1;
   return MaybeCompact();
 }
@@ -162,11 +162,16 @@ absl::Status WorkerJournal::RecordInstance(const InstanceRecord& instance) {
   return Append(InstanceLine(instance));
 }
 
-absl::Status WorkerJournal::Save(const JobRecord& record) {
+absl::Status WorkerJournal::Save(const JobRecord& record, bool sync) {
   last_sequence_ = std::max(last_sequence_, record.report_sequence);
   next_job_id_ = std::max(next_job_id_, record.id + 1);
   jobs_[record.id] = record;
-  return Append(absl::StrCat("{\"job\":", JobRecordToJson(record), "}"));
+  return Append(absl::StrCat("{\"job\":", JobRecordToJson(record), "}"), sync);
+}
+
+absl::Status WorkerJournal::Sync() {
+  if (fdatasync(fd_) != 0) return Errno("cannot sync", dir_ + "/" + kJournalFile);
+  return absl::OkStatus();
 }
 
 absl::Status WorkerJournal::Forget(uint64_t id) {

@@ -9,8 +9,9 @@
 //                         token, so it is a 0600 file, never a command-line argument)
 //   jobs/<id>.stderr      the task's stderr (the "Error executing job" text on failure)
 //   jobs/<id>.exit        the task's exit code, written by the task keeper when it ends
-// Every Save/Forget is written and fsync'ed before it returns, so a record survives kill -9 and
-// power loss. Replay tolerates a torn last line. The file is compacted (rewritten with only the
+// Every Save/Forget is written before it returns (it survives kill -9 of the worker) and, unless
+// asked otherwise, fsync'ed (it survives power loss); Sync() fsyncs what was written without.
+// Replay tolerates a torn last line. The file is compacted (rewritten with only the
 // live records, then renamed) once it is much larger than they are.
 //
 // Disk use is bounded by the jobs the worker holds: a job enters when the sidecar pushes it and
@@ -57,7 +58,9 @@ class WorkerJournal {
 
   // Live jobs by id, as replayed and kept current by Save / Forget.
   const std::map<uint64_t, JobRecord>& jobs() const { return jobs_; }
-  absl::Status Save(const JobRecord& record);
+  // `sync` false: written, not yet fsync'ed (for progress a later Sync() or a re-send covers).
+  absl::Status Save(const JobRecord& record, bool sync = true);
+  absl::Status Sync();
   // Forgets the job and removes its files.
   absl::Status Forget(uint64_t id);
 
@@ -75,7 +78,7 @@ class WorkerJournal {
   WorkerJournal(std::string dir, uint64_t compact_at_bytes)
       : dir_(std::move(dir)), compact_at_bytes_(compact_at_bytes) {}
   absl::Status Replay();
-  absl::Status Append(const std::string& line);
+  absl::Status Append(const std::string& line, bool sync = true);
   absl::Status MaybeCompact();
 
   const std::string dir_;

@@ -148,15 +148,54 @@ TEST_F(DispatchTest, UnacknowledgedJobIsRequeuedAndAcknowledgedOneIsNot) {
   EnqueueJob(dsn_, "tb", "b");
   ASSERT_TRUE(acker->WaitForJobs(1));
   Report("acker", acker->Jobs()[0], "running", 1, 0);
-  // The silent worker never acknowledges: the job goes back to queued and is handed out again.
+  // The silent worker never claims: the job goes back to queued, and the silent worker gets
+  // nothing more until it shows life (it may be frozen).
+  ASSERT_TRUE(silent->WaitForJobs(1));
+  ASSERT_TRUE(WaitUntil([&] { return JobRow(dsn_, "ta").first == "queued"; }));
+  EXPECT_GE(sidecar_->server().metrics().dispatches_requeued(), 1u);
+  auto probe = Connect("probe", 1, std::vector<std::string>{"probe"});
+  EnqueueJob(dsn_, "probe-job", "probe");
+  ASSERT_TRUE(probe->WaitForJobs(1));  // dispatch rounds ran with "ta" queued
+  EXPECT_EQ(silent->Jobs().size(), 1u);
+  EXPECT_EQ(JobRow(dsn_, "ta").first, "queued");
+  // A heartbeat is a sign of life: it is handed out again, with a new dispatch id.
+  v1::HeartbeatRequest hb;
+  hb.set_worker_name("silent");
+  *hb.mutable_body() = RegisterRequestFor("silent", std::nullopt).body();
+  hb.set_free_concurrency(1);
+  v1::HeartbeatResponse reply;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(sidecar_->StubFor("silent")->Heartbeat(&ctx, hb, &reply).ok());
   ASSERT_TRUE(silent->WaitForJobs(2));
   EXPECT_EQ(silent->Jobs()[1].key().task_id(), "ta");
   EXPECT_NE(silent->Jobs()[1].dispatch_id(), silent->Jobs()[0].dispatch_id());
-  EXPECT_GE(sidecar_->server().metrics().dispatches_requeued(), 1u);
   // The acknowledged job stays with its worker, running, well past the ack timeout.
-  ASSERT_TRUE(silent->WaitForJobs(3));
   EXPECT_EQ(JobRow(dsn_, "tb"), std::make_pair(std::string("running"), std::string("acker")));
   EXPECT_EQ(acker->Jobs().size(), 1u);
+}
+
+TEST_F(DispatchTest, ADeclinedJobIsQueuedAgainAtOnce) {
+  StartSidecar(/*ack_timeout=*/absl::Seconds(30));
+  auto busy = Connect("busy", 1, std::nullopt);
+  EnqueueJob(dsn_, "t1");
+  ASSERT_TRUE(busy->WaitForJobs(1));
+  // The worker cannot run it after all (its slot went to something else): it gives it back,
+  // saying it has no slot free, and the job does not wait out the 30 s ack timeout.
+  v1::JobClaim decline;
+  decline.set_worker_name("busy");
+  *decline.mutable_key() = busy->Jobs()[0].key();
+  decline.set_dispatch_id(busy->Jobs()[0].dispatch_id());
+  decline.set_free_concurrency(0);
+  decline.set_decline(true);
+  v1::JobClaimReply reply;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(sidecar_->StubFor("busy")->ClaimJob(&ctx, decline, &reply).ok());
+  EXPECT_FALSE(reply.granted());
+  EXPECT_EQ(JobRow(dsn_, "t1"), std::make_pair(std::string("queued"), std::string("")));
+  auto other = Connect("other", 1, std::nullopt);
+  ASSERT_TRUE(other->WaitForJobs(1));
+  EXPECT_EQ(other->Jobs()[0].key().task_id(), "t1");
+  EXPECT_EQ(busy->Jobs().size(), 1u);  // it said it had no slot free
 }
 
 TEST_F(DispatchTest, AcknowledgementAfterReconnectCountsThroughRunningJobs) {

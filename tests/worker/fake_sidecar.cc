@@ -81,7 +81,10 @@ class FakeSidecar::Service final : public v1::EdgeWorkerService::Service {
                         v1::JobClaimReply* reply) override {
     std::lock_guard<std::mutex> lock(owner_->mutex_);
     owner_->claims_.push_back(*claim);
-    if (owner_->refuse_claims_) {
+    if (claim->decline()) {
+      reply->set_granted(false);
+      reply->set_current_state("queued");
+    } else if (owner_->refuse_claims_) {
       reply->set_granted(false);
       reply->set_current_state("queued");
     } else {
