@@ -1,65 +1,16 @@
 #include "common/config_shell.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/run_command.h"
 #include "common/utf8.h"
-
-extern char** environ;
 
 namespace edgectl {
 namespace {
 
 bool IsShlexSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Close(); }
-  int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-// Reads both pipes to their end; the child may fill either one first.
-void Drain(int out_fd, int err_fd, std::string* out) {
-  struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-  int open = 2;
-  char buffer[8192];
-  while (open > 0) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    for (struct pollfd& p : fds) {
-      if (p.fd < 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      const ssize_t n = read(p.fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        // stderr is read only so the child never blocks on it; it is not shown (see header).
-        if (p.fd == out_fd) out->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        p.fd = -1;
-        --open;
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -142,56 +93,28 @@ absl::StatusOr<std::string> RunConfigCommand(const std::string& command) {
     return absl::InvalidArgumentError("is empty; write the command to run, e.g. `cat /path/file`");
   }
   const std::string& program = argv->front();
-  int out_pipe[2];
-  int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("`", program, "`: pipe: ", std::strerror(errno)));
-  }
-  Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("`", program, "`: pipe: ", std::strerror(errno)));
-  }
-  Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_write.get(), STDERR_FILENO);
-  std::vector<char*> args;
-  for (std::string& a : *argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  // posix_spawnp searches PATH and reports a failed exec through its return value.
-  const int spawn_error =
-      posix_spawnp(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  out_write.Close();
-  err_write.Close();
-  if (spawn_error != 0) {
+  // stderr is read only so the child never blocks on it; it is not shown (see header).
+  absl::StatusOr<CommandRun> run = RunCommand({*argv});
+  if (!run.ok()) {
+    if (run.status().code() != absl::StatusCode::kFailedPrecondition) {
+      return absl::InternalError(absl::StrCat("`", program, "`: ", run.status().message()));
+    }
     return absl::FailedPreconditionError(absl::StrCat(
-        "`", program, "` cannot be started: ", std::strerror(spawn_error),
+        "`", program, "` cannot be started: ", run.status().message(),
         "; Airflow runs the command without a shell, so give a program on PATH or its full path "
         "(for pipes or $VARIABLES write sh -c '...')"));
   }
-  std::string output;
-  Drain(out_read.get(), err_read.get(), &output);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      return absl::InternalError(absl::StrCat("`", program, "`: waitpid: ", std::strerror(errno)));
-    }
-  }
   const char* const kNoOutput = " (its output is not shown: it may be the secret; run the command "
                                 "by hand to see its error)";
-  if (WIFSIGNALED(status)) {
+  if (run->signaled) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "`", program, "` was killed by signal ", WTERMSIG(status), kNoOutput));
+        "`", program, "` was killed by signal ", run->exit_code, kNoOutput));
   }
-  if (WEXITSTATUS(status) != 0) {
+  if (run->exit_code != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "`", program, "` exited with status ", WEXITSTATUS(status), kNoOutput));
+        "`", program, "` exited with status ", run->exit_code, kNoOutput));
   }
-  return DropInvalidUtf8(output);
+  return DropInvalidUtf8(run->out);
 }
 
 }  // namespace edgectl

@@ -29,7 +29,7 @@ absl::Duration CallGate::RetryDelayFor(const absl::Status& status) {
 }
 
 void CallGate::AddRetryAfter(grpc::ServerContextBase* context, absl::Duration delay) {
-  context->AddTrailingMetadata(kRetryAfterMetadata,
+  context->AddTrailingMetadata(v1::kRetryAfterMetadata,
                                std::to_string(absl::ToInt64Milliseconds(Jittered(delay))));
 }
 
@@ -81,6 +81,19 @@ absl::Status CallGate::Precheck(const std::string& peer, const char* rpc,
   return absl::OkStatus();
 }
 
+absl::StatusOr<auth::Identity> CallGate::Identify(const auth::PeerCredentials& peer,
+                                                  const char* rpc,
+                                                  const std::string& claimed_name) {
+  absl::StatusOr<auth::Identity> identity =
+      authenticator_.Authenticate(peer, claimed_name, clock_.Now());
+  absl::Status status = identity.status();
+  // A request without a worker name (GetLogfilePath) is bound by its RPC instead.
+  if (status.ok() && !claimed_name.empty()) status = auth::AuthorizeWorker(*identity, claimed_name);
+  if (status.ok()) return identity;
+  Refuse(peer.peer, rpc, claimed_name, identity.ok() ? identity->worker_name : "", status);
+  return status;
+}
+
 grpc::ServerUnaryReactor* CallGate::Unary(grpc::CallbackServerContext* context, const char* rpc,
                                           const std::string& claimed_name, absl::Status valid,
                                           Work work, bool admission_limited) {
@@ -98,19 +111,8 @@ grpc::ServerUnaryReactor* CallGate::Unary(grpc::CallbackServerContext* context, 
   // A unary call's context lives until Finish, so the task may use it.
   absl::Status submitted = executor_.Submit(
       key, [this, context, reactor, rpc, claimed_name, peer, work = std::move(work)] {
-        absl::StatusOr<auth::Identity> identity =
-            authenticator_.Authenticate(peer, claimed_name, clock_.Now());
-        absl::Status status = identity.status();
-        // A request without a worker name (GetLogfilePath) is bound by its RPC instead.
-        if (status.ok() && !claimed_name.empty()) {
-          status = auth::AuthorizeWorker(*identity, claimed_name);
-        }
-        if (!status.ok()) {
-          Refuse(peer.peer, rpc, claimed_name, identity.ok() ? identity->worker_name : "",
-                 status);
-        } else {
-          status = work(*identity);
-        }
+        absl::StatusOr<auth::Identity> identity = Identify(peer, rpc, claimed_name);
+        const absl::Status status = identity.ok() ? work(*identity) : identity.status();
         if (Retryable(status)) AddRetryAfter(context, RetryDelayFor(status));
         reactor->Finish(ToGrpcStatus(status));
       });
@@ -137,18 +139,10 @@ void CallGate::AdmitStream(grpc::CallbackServerContext* context, const char* rpc
   // `then` is shared: if Submit refuses, the task (and its copy) is gone and we call it here.
   auto shared_then = std::make_shared<Admitted>(std::move(then));
   absl::Status submitted = executor_.Submit(key, [this, rpc, claimed_name, peer, shared_then] {
-    absl::StatusOr<auth::Identity> identity =
-        authenticator_.Authenticate(peer, claimed_name, clock_.Now());
-    absl::Status status = identity.status();
-    if (status.ok()) status = auth::AuthorizeWorker(*identity, claimed_name);
-    if (!status.ok()) {
-      Refuse(peer.peer, rpc, claimed_name, identity.ok() ? identity->worker_name : "", status);
-      std::optional<absl::Duration> delay;
-      if (Retryable(status)) delay = RetryDelayFor(status);
-      (*shared_then)(Admission{status, delay});
-      return;
-    }
-    (*shared_then)(Admission{*std::move(identity), std::nullopt});
+    absl::StatusOr<auth::Identity> identity = Identify(peer, rpc, claimed_name);
+    std::optional<absl::Duration> delay;
+    if (!identity.ok() && Retryable(identity.status())) delay = RetryDelayFor(identity.status());
+    (*shared_then)(Admission{std::move(identity), delay});
   });
   if (!submitted.ok()) {
     Refuse(peer.peer, rpc, claimed_name, "", submitted);

@@ -30,10 +30,9 @@
 #include "controlplane/clock.h"
 #include "controlplane/executor.h"
 #include "controlplane/refusal_log.h"
+#include "proto/call_metadata.h"
 
 namespace edgectl::controlplane {
-
-inline constexpr char kRetryAfterMetadata[] = "edgectl-retry-after-ms";
 
 class CallGate {
  public:
@@ -70,6 +69,10 @@ class CallGate {
   const auth::Authenticator& authenticator() const { return authenticator_; }
 
  private:
+  // Authenticates the caller and binds the claimed worker name to it (on the executor: a token
+  // costs a lookup); a refusal is logged and counted before it is returned.
+  absl::StatusOr<auth::Identity> Identify(const auth::PeerCredentials& peer, const char* rpc,
+                                          const std::string& claimed_name);
   // nullopt: admitted; else the delay to retry after (sidecar-wide Register/Connect limit).
   std::optional<absl::Duration> Admit();
   // OK, or the refusal and (for retryable ones) the delay to send.

@@ -60,16 +60,16 @@ grpc::ServerUnaryReactor* EdgeWorkerService::ClaimJob(grpc::CallbackServerContex
   return c_.gate.Unary(
       context, "ClaimJob", request->worker_name(), ValidateClaim(*request),
       [this, request, response](const auth::Identity& who) -> absl::Status {
-        c_.registry.MarkResponsive(who.worker_name);
+        // The worker's slots once this claim is decided (the claimed job counted as taken): the
+        // dispatcher's estimate follows at once, and a stalled worker is live again. Until the
+        // claim settles its pending dispatch, that job's slots are counted twice: conservative.
+        c_.registry.UpdateFreeConcurrency(who.worker_name, request->free_concurrency());
         const bridge::JobKey key = FromProto(request->key());
         absl::StatusOr<ClaimResult> result =
             request->decline()
                 ? c_.claims.Decline(who.worker_name, key, request->dispatch_id())
                 : c_.claims.Claim(who.worker_name, key, request->dispatch_id());
         if (!result.ok()) return result.status();
-        // The worker's view of its slots once this claim is decided: the dispatcher's estimate
-        // follows at once (a claim settles the pending dispatch it counted).
-        c_.registry.UpdateFreeConcurrency(who.worker_name, request->free_concurrency());
         response->set_granted(result->granted);
         if (!result->granted) {
           response->set_current_state(result->state);

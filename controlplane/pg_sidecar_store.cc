@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/python_list_repr.h"
 
 namespace edgectl::controlplane {
@@ -50,6 +51,19 @@ constexpr char kJobKeyMatch[] =
     "dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 AND try_number = $5 "
     "AND task_instance_id = $6";
 
+// The decision on an unconfirmed claim of `worker` (state 'restarting'), in one conditional
+// UPDATE: confirm it ('running') or take it back ('queued'). PostgreSQL's row lock lets only one
+// of the two see 'restarting'. Returns whether the row changed.
+bool DecideClaim(pqxx::work& tx, const char* set, const bridge::JobKey& key,
+                 const std::string& worker) {
+  pqxx::result r = tx.exec_params(
+      absl::StrCat("UPDATE edge_job SET ", set, ", last_update = now() WHERE ", kJobKeyMatch,
+                   " AND edge_worker = $7 AND state = 'restarting'"),
+      key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
+      worker);
+  return r.affected_rows() > 0;
+}
+
 // The job's state and owner in `tx`; nullopt when there is no such row.
 std::optional<JobRow> ReadJobRow(pqxx::transaction_base& tx, const bridge::JobKey& key) {
   pqxx::result row = tx.exec_params(
@@ -80,14 +94,9 @@ absl::StatusOr<bool> PgSidecarStore::RequeueJob(const bridge::JobKey& key,
                                                 const std::string& worker_name) {
   return pool_.With("requeue job", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    pqxx::result r = tx.exec_params(
-        std::string("UPDATE edge_job SET state = 'queued', edge_worker = NULL, last_update = now() "
-                    "WHERE ") +
-            kJobKeyMatch + " AND edge_worker = $7 AND state = 'restarting'",
-        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
-        worker_name);
+    const bool taken_back = DecideClaim(tx, "state = 'queued', edge_worker = NULL", key, worker_name);
     tx.commit();
-    return r.affected_rows() > 0;
+    return taken_back;
   });
 }
 
@@ -95,16 +104,10 @@ absl::StatusOr<ClaimResult> PgSidecarStore::ConfirmClaim(const bridge::JobKey& k
                                                          const std::string& worker_name) {
   return pool_.With("confirm job claim", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    // The decision: only an unconfirmed claim of this very worker becomes 'running'. A requeue
-    // (RequeueJob, RequeueStaleClaims) is the opposite conditional UPDATE of the same row, and
-    // PostgreSQL's row lock lets exactly one of them see 'restarting'.
-    pqxx::result won = tx.exec_params(
-        std::string("UPDATE edge_job SET state = 'running', last_update = now() WHERE ") +
-            kJobKeyMatch + " AND edge_worker = $7 AND state = 'restarting'",
-        key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
-        worker_name);
+    // Only an unconfirmed claim of this very worker becomes 'running'; a requeue (RequeueJob,
+    // RequeueStaleClaims) is the opposite decision on the same row.
     ClaimResult result;
-    if (won.affected_rows() > 0) {
+    if (DecideClaim(tx, "state = 'running'", key, worker_name)) {
       tx.commit();
       result.granted = true;
       result.state = "running";

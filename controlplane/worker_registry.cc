@@ -57,11 +57,6 @@ void WorkerRegistry::MarkStalled(const std::string& worker_name) {
   if (it != sessions_.end()) it->second.stalled = true;
 }
 
-void WorkerRegistry::MarkResponsive(const std::string& worker_name) {
-  absl::MutexLock lock(&mu_);
-  auto it = sessions_.find(worker_name);
-  if (it != sessions_.end()) it->second.stalled = false;
-}
 
 void WorkerRegistry::UpdateView(const std::string& worker_name, const std::string& state,
                                 QueueSet queues) {

@@ -58,10 +58,9 @@ class WorkerRegistry {
   // Also a sign of life: a stalled worker (below) takes jobs again.
   void UpdateFreeConcurrency(const std::string& worker_name, int free_concurrency);
   // The worker let a dispatch time out unclaimed (frozen, overloaded, a stalled VM): it gets no
-  // more jobs until it calls again (a heartbeat, claim or report), so queued work goes to workers
-  // that answer instead of back to the same one.
+  // more jobs until it calls again (a heartbeat, claim or report: UpdateFreeConcurrency), so
+  // queued work goes to workers that answer instead of back to the same one.
   void MarkStalled(const std::string& worker_name);
-  void MarkResponsive(const std::string& worker_name);
   // The centre's view changed (heartbeat reply or a changed edge_worker row).
   void UpdateView(const std::string& worker_name, const std::string& state, QueueSet queues);
 

@@ -1,6 +1,7 @@
 #include "worker/grpc_sidecar_client.h"
 
 #include "absl/strings/numbers.h"
+#include "proto/call_metadata.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "worker/retry_after.h"
@@ -12,7 +13,7 @@ absl::Status ToAbslStatus(const grpc::Status& status, const grpc::ClientContext*
   absl::Status out(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   if (context != nullptr) {
     const auto& trailers = context->GetServerTrailingMetadata();
-    auto it = trailers.find(kRetryAfterMetadata);
+    auto it = trailers.find(v1::kRetryAfterMetadata);
     int64_t ms = 0;
     if (it != trailers.end() &&
         absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &ms) && ms >= 0) {

@@ -8,12 +8,10 @@
 
 namespace edgectl::worker {
 
-bool JobRunner::LogDone(const JobRecord& r) const { return r.log_done; }
-
 void JobRunner::ReportNext() {
   if (!reports_.Ready()) return;
   for (auto& [id, r] : jobs_) {
-    if (r.phase != JobPhase::kExited || r.report_delivered || !LogDone(r)) continue;
+    if (r.phase != JobPhase::kExited || r.report_delivered || !r.log_done) continue;
     if (r.report_sequence == 0) {
       r.report_sequence = deps_.journal->NextSequence();
       Save(r);
@@ -176,12 +174,11 @@ void JobRunner::ForgetIfDelivered(uint64_t id) {
   if (it == jobs_.end()) return;
   const JobRecord& r = it->second;
   if (r.phase != JobPhase::kExited || !r.report_delivered || !r.log_done) return;
-  if (absl::Status s = deps_.journal->Forget(id); !s.ok()) {
-    spdlog::warn("Cannot journal the end of job {}: {}", JobName(r.key),
-                 std::string(s.message()));
-  }
+  const std::string name = JobName(r.key);
   adopted_.erase(id);
-  jobs_.erase(it);
+  if (absl::Status s = deps_.journal->Forget(id); !s.ok()) {  // the record is gone after this
+    spdlog::warn("Cannot journal the end of job {}: {}", name, std::string(s.message()));
+  }
 }
 
 }  // namespace edgectl::worker

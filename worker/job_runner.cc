@@ -27,10 +27,10 @@ JobRunner::JobRunner(JobRunnerOptions options, JobRunnerDeps deps, WorkerProblem
       tailer_(options_.push_log_chunk_size, options_.push_log_chunk_size, deps.clock),
       claims_("claims", deps.clock, deps.random, deps.wake),
       reports_("reports", deps.clock, deps.random, deps.wake),
-      logs_("logs", deps.clock, deps.random, deps.wake) {}
+      logs_("logs", deps.clock, deps.random, deps.wake),
+      jobs_(deps.journal->jobs()) {}
 
 void JobRunner::Save(const JobRecord& record, bool sync) {
-  jobs_[record.id] = record;
   if (absl::Status s = deps_.journal->Save(record, sync); !s.ok()) {
     // Delivery goes on from memory; only a restart before the disk recovers could lose it.
     spdlog::error("Cannot journal job {}: {}", JobName(record.key), std::string(s.message()));
@@ -64,16 +64,15 @@ bool JobRunner::Accept(const v1::Job& job) {
   // run's bytes, which were (or are being) delivered by the earlier record.
   if (earlier_run) r.log_emitted = FileSize(r.log_file);
   const std::string workload_path = deps_.journal->WorkloadPath(r.id);
-  if (absl::Status s = WriteWorkloadFile(workload_path, job.command()); !s.ok()) {
+  // A 0600 file: the workload carries the task's Execution API token.
+  if (absl::Status s = WriteFileAtomically(workload_path, job.command(), 0600); !s.ok()) {
     spdlog::error("Not taking job {}: {}", JobName(job.key()), std::string(s.message()));
     return false;
   }
-  jobs_[r.id] = r;
   if (absl::Status s = deps_.journal->Save(r); !s.ok()) {
     spdlog::error("Not taking job {}: cannot journal it: {}", JobName(job.key()),
                   std::string(s.message()));
-    jobs_.erase(r.id);
-    std::remove(workload_path.c_str());
+    deps_.journal->Forget(r.id);  // also removes the workload file
     return false;
   }
   ClaimNext();
@@ -132,7 +131,6 @@ void JobRunner::OnClaimed(uint64_t id, const absl::StatusOr<v1::JobClaimReply>& 
     if (CallFailed(claims_, reply.status(), "Claiming " + JobName(r.key))) {
       spdlog::error("Not starting {}: {}", JobName(r.key), reply.status().ToString());
       deps_.journal->Forget(id);
-      jobs_.erase(it);
     }
     return;
   }
@@ -143,7 +141,6 @@ void JobRunner::OnClaimed(uint64_t id, const absl::StatusOr<v1::JobClaimReply>& 
                  JobName(r.key), reply->current_state().empty() ? "gone" : reply->current_state(),
                  reply->current_worker().empty() ? "" : ", worker " + reply->current_worker());
     deps_.journal->Forget(id);
-    jobs_.erase(it);
     return;
   }
   Launch(r);
@@ -225,7 +222,6 @@ void JobRunner::ReapExited() {
 }
 
 void JobRunner::Restore() {
-  jobs_ = deps_.journal->jobs();
   size_t claims = 0, adopted = 0, ended = 0, undelivered = 0;
   for (auto& [id, r] : jobs_) {
     switch (r.phase) {
@@ -235,13 +231,13 @@ void JobRunner::Restore() {
       case JobPhase::kRunning: {
         const std::string exit_path = deps_.journal->ExitPath(id);
         if (r.pid <= 0) r.pid = FindTaskKeeper(exit_path);
+        // 0 when gone; a start time other than the journaled one is another process.
+        const uint64_t ticks = ProcessStartTicks(r.pid);
         if (std::optional<int> code = ReadRecordedExitCode(exit_path)) {
           EndJob(r, code, "");
           ++ended;
-        } else if (r.pid > 0 && (r.pid_start_ticks == 0 ||
-                                 ProcessStartTicks(r.pid) == r.pid_start_ticks) &&
-                   ProcessStartTicks(r.pid) != 0) {
-          r.pid_start_ticks = ProcessStartTicks(r.pid);
+        } else if (ticks != 0 && (r.pid_start_ticks == 0 || ticks == r.pid_start_ticks)) {
+          r.pid_start_ticks = ticks;
           adopted_.insert(id);
           Save(r);
           spdlog::info("Adopted task pid={} of {}, still running after the worker restarted",

@@ -120,7 +120,6 @@ class JobRunner {
   // A failed call: lane backoff, worker-wide problems passed on; returns true when the failure
   // is final for this call's subject (do not retry it).
   bool CallFailed(CallLane& lane, const absl::Status& status, const std::string& what);
-  bool LogDone(const JobRecord& record) const;
 
   JobRunnerOptions options_;
   JobRunnerDeps deps_;
@@ -130,8 +129,8 @@ class JobRunner {
   CallLane claims_;
   CallLane reports_;
   CallLane logs_;
-  // Loop-thread view of the journal's records (the journal has the durable copy).
-  std::map<uint64_t, JobRecord> jobs_;
+  // The journal's records (the one copy), changed in place; Save makes a change durable.
+  std::map<uint64_t, JobRecord>& jobs_;
   std::set<uint64_t> adopted_;  // running tasks this process did not start (no waitpid)
   std::deque<v1::JobClaim> declines_;  // sent before new claims
   absl::Time last_log_ship_ = absl::InfinitePast();

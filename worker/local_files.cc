@@ -1,5 +1,6 @@
 #include "worker/local_files.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
 
@@ -34,18 +36,36 @@ LocalPaths ResolveLocalPaths(const std::optional<std::string>& pid_flag,
   paths.pid_file = pid_flag.has_value() ? Absolute(*pid_flag) : base + ".pid";
   paths.status_file = base + ".out";
   paths.marker_file = base + ".in";
-  paths.job_groups_file = paths.pid_file + ".jobs";
   return paths;
 }
+
+namespace {
+
+// The fields of /proc/<pid>/stat after "(comm)": [0] is the state, [19] the start time.
+// nullopt when the file cannot be read or parsed.
+std::optional<std::vector<std::string>> ProcStatFields(pid_t pid) {
+  absl::StatusOr<std::string> stat = ReadWholeFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.ok()) return std::nullopt;
+  const size_t end_of_name = stat->rfind(')');
+  if (end_of_name == std::string::npos || end_of_name + 2 >= stat->size()) return std::nullopt;
+  return std::vector<std::string>(absl::StrSplit(stat->substr(end_of_name + 2), ' '));
+}
+
+}  // namespace
 
 bool ProcessExists(pid_t pid) {
   if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM)) return false;
   // A zombie (exited, not yet reaped by its parent) is not a running worker.
-  absl::StatusOr<std::string> stat = ReadWholeFile(absl::StrCat("/proc/", pid, "/stat"));
-  if (!stat.ok()) return true;
-  const size_t end_of_name = stat->rfind(')');
-  return end_of_name == std::string::npos || end_of_name + 2 >= stat->size() ||
-         (*stat)[end_of_name + 2] != 'Z';
+  const std::optional<std::vector<std::string>> fields = ProcStatFields(pid);
+  return !fields.has_value() || (*fields)[0] != "Z";
+}
+
+uint64_t ProcessStartTicks(pid_t pid) {
+  if (pid <= 0) return 0;
+  const std::optional<std::vector<std::string>> fields = ProcStatFields(pid);
+  if (!fields.has_value() || fields->size() < 20 || (*fields)[0] == "Z") return 0;
+  uint64_t ticks = 0;
+  return absl::SimpleAtoi((*fields)[19], &ticks) ? ticks : 0;
 }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
@@ -64,18 +84,50 @@ std::optional<pid_t> ReadPidFile(const std::string& path) {
   return pid;
 }
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& content) {
+absl::Status WriteFully(int fd, std::string_view data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open ", dir, ": ", strerror(errno)));
+  const int rc = fsync(fd);
+  close(fd);
+  if (rc != 0) return absl::UnavailableError(absl::StrCat("cannot sync ", dir, ": ", strerror(errno)));
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content,
+                                 mode_t mode) {
   const std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", temp));
+  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat("cannot create ", temp, ": ", strerror(errno)));
+  }
+  absl::Status written = WriteFully(fd, content, temp);
+  if (written.ok() && fsync(fd) != 0) {
+    written = absl::UnavailableError(absl::StrCat("cannot sync ", temp, ": ", strerror(errno)));
+  }
+  close(fd);
+  if (!written.ok()) {
+    std::remove(temp.c_str());
+    return written;
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     return absl::UnavailableError(absl::StrCat("cannot rename ", temp, " to ", path, ": ",
                                                strerror(errno)));
   }
-  return absl::OkStatus();
+  const size_t slash = path.rfind('/');
+  return SyncDirectory(slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
 }
 
 absl::Status WritePidFile(const std::string& path) {

@@ -5,14 +5,16 @@
 //   pid file       --pid (made absolute) or $AIRFLOW_HOME/airflow-edge-worker.pid: "<pid>\n"
 //   status file    $AIRFLOW_HOME/airflow-edge-worker.out: WorkerStatus JSON
 //   marker file    $AIRFLOW_HOME/airflow-edge-worker.in: MaintenanceMarker JSON
-// plus edgectl's own job-group file (pid file + ".jobs"): the process groups of running task
-// processes, so a restarted worker can end the ones a killed worker left behind.
+// and the file and process helpers the worker's other files (journal, task keeper, workloads)
+// share: whole-file reads, durable atomic writes, process liveness from /proc.
 #ifndef EDGECTL_WORKER_LOCAL_FILES_H_
 #define EDGECTL_WORKER_LOCAL_FILES_H_
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,6 @@ struct LocalPaths {
   std::string pid_file;
   std::string status_file;
   std::string marker_file;
-  std::string job_groups_file;
 };
 
 // edge3's setup_locations("edge-worker", pid): the status file ignores --pid.
@@ -38,6 +39,9 @@ std::optional<pid_t> ReadPidFile(const std::string& path);
 // holds our pid or a live process's; removes a stale one ("PID file is orphaned. Cleaning up.").
 absl::Status WritePidFile(const std::string& path);
 bool ProcessExists(pid_t pid);
+// /proc/<pid>/stat starttime (clock ticks since boot): with the pid, it names one process even
+// after the pid is reused. 0 when the process does not exist or has ended (a zombie).
+uint64_t ProcessStartTicks(pid_t pid);
 
 struct WorkerStatusFile {
   int job_count = 0;
@@ -50,8 +54,13 @@ struct WorkerStatusFile {
 };
 std::string StatusToJson(const WorkerStatusFile& status, int indent = -1);
 absl::StatusOr<WorkerStatusFile> StatusFromJson(const std::string& text);
-// Written to a temp file and renamed, so a reader never sees half a file.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
+// Written to a temp file with `mode` (before the umask), fsync'ed, renamed, and the directory
+// fsync'ed: a reader never sees half a file, and the file survives a crash of the machine.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content,
+                                 mode_t mode = 0666);
+// Writes all of `data` to `fd` (retrying short writes); `path` names it in the error.
+absl::Status WriteFully(int fd, std::string_view data, const std::string& path);
+absl::Status SyncDirectory(const std::string& dir);
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
 struct MaintenanceMarker {

@@ -34,6 +34,13 @@ absl::StatusOr<std::string> ReadAt(int fd, const std::string& path, uint64_t off
   return data;
 }
 
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) close(fd);
+  }
+};
+
 }  // namespace
 
 uint64_t FileSize(const std::string& path) {
@@ -78,13 +85,10 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
     return absl::UnavailableError(
         absl::StrCat("cannot open log ", record.log_file, ": ", std::strerror(errno)));
   }
-  auto finish = [&]() -> absl::StatusOr<std::vector<OutgoingChunk>> {
-    if (fd >= 0) close(fd);
-    return out;
-  };
+  const FdCloser closer{fd};
   // Pending chunks first, exactly as they were (or will have been) sent.
   for (auto it = record.log_pending.begin(); it != record.log_pending.end();) {
-    if (!out.empty() && bytes >= budget) return finish();
+    if (!out.empty() && bytes >= budget) return out;
     std::string data;
     if (it->text.has_value()) {
       data = *it->text;
@@ -92,10 +96,7 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
       absl::StatusOr<std::string> read =
           fd >= 0 ? ReadAt(fd, record.log_file, it->offset, it->length)
                   : absl::StatusOr<std::string>(std::string());
-      if (!read.ok()) {
-        if (fd >= 0) close(fd);
-        return read.status();
-      }
+      if (!read.ok()) return read.status();
       if (read->size() != it->length) {
         // The file shrank under the task (rewritten, rotated): those bytes are gone and cannot
         // be re-sent as they were; forget the chunk rather than send other bytes in its place.
@@ -108,7 +109,8 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
     out.push_back({it->offset, std::move(data), it->time_us});
     ++it;
   }
-  const uint64_t size = fd < 0 ? 0 : FileSize(record.log_file);
+  struct stat st {};
+  const uint64_t size = fd >= 0 && fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   // After the job's end and the file's last byte: the trailer.
   auto add_trailer = [&] {
     if (!final || record.log_trailer.empty() || record.log_emitted < size) return;
@@ -120,16 +122,13 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
   if (fd < 0 || text_only) {
     record.log_emitted = std::max(record.log_emitted, size);
     add_trailer();
-    return finish();
+    return out;
   }
   while (record.log_emitted < size && (out.empty() || bytes < budget)) {
     const size_t want = static_cast<size_t>(
         std::min<uint64_t>(size - record.log_emitted, max_chunk_bytes_));
     absl::StatusOr<std::string> read = ReadAt(fd, record.log_file, record.log_emitted, want);
-    if (!read.ok()) {
-      close(fd);
-      return read.status();
-    }
+    if (!read.ok()) return read.status();
     std::string data = *std::move(read);
     if (data.empty()) break;
     const bool at_end = record.log_emitted + data.size() >= size;
@@ -148,7 +147,7 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
     out.push_back({chunk.offset, std::move(data), chunk.time_us});
   }
   add_trailer();
-  return finish();
+  return out;
 }
 
 void LogTailer::Acknowledge(JobRecord& record, const std::vector<OutgoingChunk>& sent,

@@ -14,7 +14,6 @@
 
 namespace edgectl::worker {
 
-inline constexpr char kRetryAfterMetadata[] = "edgectl-retry-after-ms";
 // Longest delay honoured: a broken or hostile value cannot park the worker for long.
 inline constexpr absl::Duration kMaxRetryAfter = absl::Minutes(5);
 

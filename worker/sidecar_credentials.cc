@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/file_stamp.h"
 #include "common/tls_files.h"
 #include "spdlog/spdlog.h"
 
@@ -19,25 +20,18 @@ constexpr char kKeyOption[] = "[edge] controlplane_tls_key";
 constexpr char kTokenOption[] = "[edge] controlplane_token_file";
 constexpr size_t kMaxTokenLength = 256;
 
-std::string StampOf(const std::string& path) {
-  struct stat st {};
-  if (path.empty() || stat(path.c_str(), &st) != 0) return "-";
-  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
-                      st.st_mtim.tv_nsec);
-}
-
 // Sends the token file's token with every call; re-reads the file when it changed.
 class TokenFilePlugin : public grpc::MetadataCredentialsPlugin {
  public:
   TokenFilePlugin(std::string path, std::string token)
-      : path_(std::move(path)), token_(std::move(token)), stamp_(StampOf(path_)) {}
+      : path_(std::move(path)), token_(std::move(token)), stamp_(FileStamp(path_)) {}
 
   grpc::Status GetMetadata(grpc::string_ref, grpc::string_ref, const grpc::AuthContext&,
                            std::multimap<grpc::string, grpc::string>* metadata) override {
     std::string token;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      const std::string stamp = StampOf(path_);
+      const std::string stamp = FileStamp(path_);
       if (stamp != stamp_) {
         stamp_ = stamp;
         absl::StatusOr<std::string> fresh = ReadTokenFile(path_);
@@ -158,7 +152,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> BuildChannelCredential
 }
 
 std::string CredentialFilesStamp(const SidecarCredentialOptions& o) {
-  return absl::StrCat(StampOf(o.tls_ca), "|", StampOf(o.tls_cert), "|", StampOf(o.tls_key));
+  return absl::StrCat(FileStamp(o.tls_ca), "|", FileStamp(o.tls_cert), "|", FileStamp(o.tls_key));
 }
 
 }  // namespace edgectl::worker

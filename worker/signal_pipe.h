@@ -21,7 +21,7 @@ class SignalPipe {
   static std::vector<int> Drain();
 };
 
-// A pipe the gRPC reader thread writes to so the loop's poll() wakes for a new event.
+// A pipe the stream reader and the call lanes write to so the loop's poll() wakes for their results.
 class WakePipe {
  public:
   WakePipe();

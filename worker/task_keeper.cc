@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "worker/local_files.h"
 
 namespace edgectl::worker {
 namespace {
@@ -31,23 +31,7 @@ void WriteStderr(const std::string& text) {
 }
 
 bool RecordExitCode(const std::string& path, int code) {
-  const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  const std::string text = absl::StrCat(code, "\n");
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ok && fsync(fd) == 0;
-  close(fd);
-  ok = ok && rename(tmp.c_str(), path.c_str()) == 0;
-  const size_t slash = path.rfind('/');
-  if (ok && slash != std::string::npos) {
-    const int dir = open(path.substr(0, slash).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-      fsync(dir);
-      close(dir);
-    }
-  }
-  return ok;
+  return WriteFileAtomically(path, absl::StrCat(code, "\n"), 0600).ok();
 }
 
 }  // namespace
@@ -111,8 +95,8 @@ int FindTaskKeeper(const std::string& exit_file) {
   while (dirent* entry = readdir(proc)) {
     int pid = 0;
     if (!absl::SimpleAtoi(entry->d_name, &pid) || pid <= 1) continue;
-    std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string cmdline =
+        ReadWholeFile(absl::StrCat("/proc/", pid, "/cmdline")).value_or("");
     const std::string needle = absl::StrCat(kTaskKeeperCommand, std::string(1, '\0'),
                                             "--exit-file", std::string(1, '\0'), exit_file,
                                             std::string(1, '\0'));
@@ -137,11 +121,11 @@ std::optional<int> MaybeRunTaskKeeper(int argc, char** argv) {
 }
 
 std::optional<int> ReadRecordedExitCode(const std::string& exit_file) {
-  std::ifstream in(exit_file);
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  absl::StatusOr<std::string> text = ReadWholeFile(exit_file);
   int code = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &code)) return std::nullopt;
+  if (!text.ok() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &code)) {
+    return std::nullopt;
+  }
   return code;
 }
 

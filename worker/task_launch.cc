@@ -1,10 +1,5 @@
 #include "worker/task_launch.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -60,30 +55,6 @@ LaunchSpec BuildTaskLaunchSpec(const TaskEnvironment& task_env, const TaskFiles&
   spec.env = TaskProcessEnv(task_env);
   spec.stderr_path = files.stderr_path;
   return spec;
-}
-
-absl::Status WriteWorkloadFile(const std::string& path, const std::string& workload_json) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot write the workload file ", path, ": ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  bool ok = true;
-  while (ok && done < workload_json.size()) {
-    const ssize_t n = write(fd, workload_json.data() + done, workload_json.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  ok = ok && fsync(fd) == 0;
-  const int saved = errno;
-  close(fd);
-  if (!ok) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot write the workload file ", path, ": ", std::strerror(saved)));
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<WorkloadInfo> ParseWorkload(const std::string& workload_json) {

@@ -42,9 +42,6 @@ struct TaskFiles {
 
 LaunchSpec BuildTaskLaunchSpec(const TaskEnvironment& task_env, const TaskFiles& files);
 
-// Writes the workload to `path`, mode 0600, fsync'ed.
-absl::Status WriteWorkloadFile(const std::string& path, const std::string& workload_json);
-
 // What the worker needs from the workload: its type and log_path (relative to
 // [logging] base_log_folder; nullopt when the workload has none).
 struct WorkloadInfo {

@@ -10,14 +10,12 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
+#include "worker/local_files.h"
 
 namespace edgectl::worker {
 namespace {
@@ -32,25 +30,6 @@ absl::Status Errno(const std::string& what, const std::string& path) {
 
 absl::Status MakeDir(const std::string& path) {
   if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Errno("cannot create", path);
-  return absl::OkStatus();
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open", dir);
-  const int rc = fsync(fd);
-  close(fd);
-  return rc == 0 ? absl::OkStatus() : Errno("cannot sync", dir);
-}
-
-absl::Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("cannot write", path);
-    done += static_cast<size_t>(n);
-  }
   return absl::OkStatus();
 }
 
@@ -76,20 +55,6 @@ std::string FileSafe(const std::string& name) {
 
 std::string JournalDirFor(const std::string& airflow_home, const std::string& worker_name) {
   return absl::StrCat(airflow_home, "/edgectl-worker/", FileSafe(worker_name));
-}
-
-uint64_t ProcessStartTicks(pid_t pid) {
-  if (pid <= 0) return 0;
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  // Fields after "(comm)": state is field 3, starttime field 22.
-  std::vector<std::string> fields = absl::StrSplit(text.substr(close + 2), ' ');
-  if (fields.size() < 20) return 0;
-  if (fields[0] == "Z") return 0;  // a zombie has ended
-  uint64_t ticks = 0;
-  return absl::SimpleAtoi(fields[19], &ticks) ? ticks : 0;
 }
 
 absl::StatusOr<std::unique_ptr<WorkerJournal>> WorkerJournal::Open(const std::string& dir,
@@ -151,7 +116,7 @@ absl::Status WorkerJournal::Replay() {
 
 absl::Status WorkerJournal::Append(const std::string& line, bool sync) {
   const std::string path = dir_ + "/" + kJournalFile;
-  if (absl::Status s = WriteAll(fd_, line + "\n", path); !s.ok()) return s;
+  if (absl::Status s = WriteFully(fd_, line + "\n", path); !s.ok()) return s;
   if (sync && fdatasync(fd_) != 0) return Errno("cannot sync", path);
   file_bytes_ += line.size() + 1;
   return MaybeCompact();
@@ -165,7 +130,8 @@ absl::Status WorkerJournal::RecordInstance(const InstanceRecord& instance) {
 absl::Status WorkerJournal::Save(const JobRecord& record, bool sync) {
   last_sequence_ = std::max(last_sequence_, record.report_sequence);
   next_job_id_ = std::max(next_job_id_, record.id + 1);
-  jobs_[record.id] = record;
+  JobRecord& kept = jobs_[record.id];
+  if (&kept != &record) kept = record;  // the owner usually saves the kept record itself
   return Append(absl::StrCat("{\"job\":", JobRecordToJson(record), "}"), sync);
 }
 
@@ -200,15 +166,7 @@ absl::Status WorkerJournal::MaybeCompact() {
   }
   if (file_bytes_ < 4 * live.size()) return absl::OkStatus();
   const std::string path = dir_ + "/" + kJournalFile;
-  const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("cannot create", tmp);
-  absl::Status s = WriteAll(fd, live, tmp);
-  if (s.ok() && fsync(fd) != 0) s = Errno("cannot sync", tmp);
-  close(fd);
-  if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) s = Errno("cannot replace", path);
-  if (s.ok()) s = SyncDir(dir_);
-  if (!s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(path, live, 0600); !s.ok()) return s;
   const int fresh = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fresh < 0) return Errno("cannot reopen", path);
   close(fd_);

@@ -56,8 +56,9 @@ class WorkerJournal {
   const std::optional<InstanceRecord>& previous_instance() const { return previous_instance_; }
   absl::Status RecordInstance(const InstanceRecord& instance);
 
-  // Live jobs by id, as replayed and kept current by Save / Forget.
-  const std::map<uint64_t, JobRecord>& jobs() const { return jobs_; }
+  // Live jobs by id, as replayed and kept current by Save / Forget. The one copy of the records:
+  // their owner (JobRunner) changes them in place and makes a change durable with Save.
+  std::map<uint64_t, JobRecord>& jobs() { return jobs_; }
   // `sync` false: written, not yet fsync'ed (for progress a later Sync() or a re-send covers).
   absl::Status Save(const JobRecord& record, bool sync = true);
   absl::Status Sync();
@@ -94,9 +95,6 @@ class WorkerJournal {
 
 // The directory of worker `worker_name`'s journal under `airflow_home`.
 std::string JournalDirFor(const std::string& airflow_home, const std::string& worker_name);
-
-// /proc/<pid>/stat starttime (clock ticks since boot); 0 when the process does not exist.
-uint64_t ProcessStartTicks(pid_t pid);
 
 }  // namespace edgectl::worker
 

@@ -6,11 +6,11 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_stamp.h"
 #include "common/tls_files.h"
 #include "controlplane/auth/authenticator.h"
 #include "controlplane/auth/worker_token.h"
@@ -126,27 +126,11 @@ absl::Status Refused(X509* leaf, int error) {
   }
 }
 
-struct FileStamp {
-  ino_t inode = 0;
-  off_t size = -1;
-  int64_t mtime_ns = 0;
-  bool operator==(const FileStamp& o) const {
-    return inode == o.inode && size == o.size && mtime_ns == o.mtime_ns;
-  }
-};
-
-FileStamp StampOf(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return {};
-  return {st.st_ino, st.st_size,
-          static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-}
-
 }  // namespace
 
 struct ClientCertificateVerifier::Bundle {
   std::unique_ptr<X509_STORE, StoreFree> store;
-  FileStamp stamp;
+  std::string stamp;  // FileStamp of the CA file when it was read
   uint64_t generation = 0;
 };
 
@@ -158,7 +142,7 @@ ClientCertificateVerifier::~ClientCertificateVerifier() = default;
 
 absl::StatusOr<std::shared_ptr<const ClientCertificateVerifier::Bundle>>
 ClientCertificateVerifier::ReadBundle() const {
-  const FileStamp stamp = StampOf(ca_file_);
+  const std::string stamp = FileStamp(ca_file_);
   absl::StatusOr<std::string> pem = tls::ReadPemFile(ca_file_, kOption);
   if (!pem.ok()) return pem.status();
   std::vector<X509Ptr> certs = ParsePem(*pem);
@@ -188,7 +172,7 @@ std::shared_ptr<const ClientCertificateVerifier::Bundle> ClientCertificateVerifi
   absl::MutexLock lock(&mu_);
   if (bundle_ != nullptr && now - checked_at_ < reload_interval_) return bundle_;
   checked_at_ = now;
-  if (bundle_ != nullptr && StampOf(ca_file_) == bundle_->stamp) return bundle_;
+  if (bundle_ != nullptr && FileStamp(ca_file_) == bundle_->stamp) return bundle_;
   absl::StatusOr<std::shared_ptr<const Bundle>> fresh = ReadBundle();
   if (!fresh.ok()) {
     spdlog::warn("auth: keeping the previous client CA bundle: {}", std::string(fresh.status().message()));
