@@ -5,8 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "bridge/edge_api_client.h"
 #include "common/database_url.h"
+#include "common/tls_files.h"
+#include "controlplane/auth/worker_token.h"
 #include "controlplane/db/pg_status.h"
 #include "controlplane/db/schema_installer.h"
+#include "tests/fixtures/test_pki.h"
 
 namespace edgectl::bench {
 
@@ -50,10 +53,32 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   sidecar_options.metrics_address = "";
   sidecar_options.heartbeat_interval_seconds = options.heartbeat_interval_seconds;
   sidecar_options.dispatch_poll_interval = options.dispatch_poll_interval;
+  absl::StatusOr<testing::TestPki> pki =
+      testing::TestPki::Create(options.work_dir + "/pki", options.make_certs_script);
+  if (!pki.ok()) return pki.status();
+  sidecar_options.tls_cert_file = pki->sidecar().cert;
+  sidecar_options.tls_key_file = pki->sidecar().key;
+  sidecar_options.worker_tokens = true;
+  absl::StatusOr<std::string> ca = tls::ReadPemFile(pki->ca(), "the benchmark's CA");
+  if (!ca.ok()) return ca.status();
+  ca_pem_ = *std::move(ca);
   if (absl::Status s = sidecar_options.Validate(); !s.ok()) return s;
   sidecar_ = std::make_unique<controlplane::ControlPlaneServer>(
       std::move(sidecar_options), std::shared_ptr<bridge::EdgeApi>(std::move(*api)));
   return sidecar_->Start();
+}
+
+absl::Status BenchStack::IssueTokens(
+    const std::vector<std::pair<std::string, std::string>>& worker_tokens) {
+  return db::RunPg("issue worker tokens", [&] {
+    pqxx::connection conn(dsn_);
+    pqxx::work tx(conn);
+    for (const auto& [worker, token] : worker_tokens) {
+      tx.exec_params("INSERT INTO edgectl_worker_token (token_sha256, worker_name) VALUES ($1, $2)",
+                     auth::TokenSha256Hex(token), worker);
+    }
+    tx.commit();
+  });
 }
 
 std::string BenchStack::sidecar_address() const {

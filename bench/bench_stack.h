@@ -3,13 +3,17 @@
 // The real parts the benchmark measures, in one process, all on 127.0.0.1: a throwaway
 // PostgreSQL with the edge3 schema, the Airflow API double (real HTTP, counts requests per
 // endpoint), and the edgectl sidecar (ControlPlaneServer) calling the double through the real
-// bridge::EdgeApiClient. Start() brings everything up or returns the first error; the
-// destructor stops it all (PostgreSQL's own watchdog cleans up even after a crash).
+// bridge::EdgeApiClient. The sidecar is configured as a deployment is (secure by default): TLS
+// with a throwaway CA made by scripts/make-certs, workers authenticated by per-worker tokens.
+// Start() brings everything up or returns the first error; the destructor stops it all
+// (PostgreSQL's own watchdog cleans up even after a crash).
 #ifndef EDGECTL_BENCH_BENCH_STACK_H_
 #define EDGECTL_BENCH_BENCH_STACK_H_
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -24,6 +28,8 @@ struct BenchStackOptions {
   // Interval the sidecar tells its workers to heartbeat at.
   int heartbeat_interval_seconds = 30;
   absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
+  std::string make_certs_script = "scripts/make-certs";
+  std::string work_dir;  // for the certificates; required
 };
 
 class BenchStack {
@@ -39,6 +45,10 @@ class BenchStack {
 
   const std::string& dsn() const { return dsn_; }
   std::string sidecar_address() const;
+  // PEM of the CA that signed the sidecar's certificate (what workers trust).
+  const std::string& ca_pem() const { return ca_pem_; }
+  // Stores the tokens' hashes for their workers, as `edgectl token issue` does (one transaction).
+  absl::Status IssueTokens(const std::vector<std::pair<std::string, std::string>>& worker_tokens);
   airflow_double::AirflowApiDouble& airflow() { return *airflow_; }
   // A new EdgeApiClient on the double, as an edge3 worker process would hold.
   absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> NewEdgeApiClient() const;
@@ -48,6 +58,7 @@ class BenchStack {
 
   testing::PostgresServer postgres_;
   std::string dsn_;
+  std::string ca_pem_;
   std::unique_ptr<airflow_double::AirflowApiDouble> airflow_;
   std::unique_ptr<controlplane::ControlPlaneServer> sidecar_;
 };

@@ -5,6 +5,8 @@
 // (setup failed, jobs lost), 2 when it overran --max_run_s.
 #include <gflags/gflags.h>
 #include <spdlog/spdlog.h>
+
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -35,6 +37,8 @@ DEFINE_int32(idle_window_s, 12, "idle REST count: window per side, seconds");
 DEFINE_int32(seed, 1, "random seed (job targets, gaps, phases)");
 DEFINE_int32(max_run_s, 300, "abort the run (exit 2) after this many seconds");
 DEFINE_string(json_out, "", "also write the report as JSON to this file");
+DEFINE_string(make_certs, "scripts/make-certs",
+              "the certificate helper (the sidecar serves TLS; workers send tokens)");
 
 namespace edgectl::bench {
 namespace {
@@ -78,8 +82,9 @@ void Progress(const std::string& line) { std::cerr << "edge_bench: " << line << 
 // The edgectl side: fleet up, idle REST count, then dispatch latency.
 absl::Status RunEdgectl(BenchStack& stack, const BenchParameters& p, std::mt19937& rng,
                         BenchResults& results) {
-  EdgectlFleet fleet(stack.sidecar_address(), p.edgectl_workers, /*concurrency=*/4,
-                     kAirflowVersion, kProviderVersion);
+  EdgectlFleet fleet(stack.sidecar_address(), stack.ca_pem(), p.edgectl_workers,
+                     /*concurrency=*/4, kAirflowVersion, kProviderVersion);
+  if (absl::Status s = stack.IssueTokens(fleet.Tokens()); !s.ok()) return s;
   Progress("registering " + std::to_string(p.edgectl_workers) + " edgectl workers");
   if (absl::Status s = fleet.RegisterAll(); !s.ok()) return s;
   if (absl::Status s = fleet.ConnectAll(absl::Seconds(60)); !s.ok()) return s;
@@ -134,8 +139,13 @@ int Run() {
   std::mt19937 rng(p.seed);
   BenchStack stack;
   Progress("starting PostgreSQL, the Airflow API double and the sidecar");
+  char work_dir[] = "/tmp/edge-bench-XXXXXX";
+  if (mkdtemp(work_dir) == nullptr) {
+    std::cerr << "edge_bench: cannot create a work directory in /tmp\n";
+    return 1;
+  }
   absl::Status s = stack.Start({FLAGS_heartbeat_interval_s / FLAGS_idle_time_scale,
-                                p.dispatch_poll_interval});
+                                p.dispatch_poll_interval, FLAGS_make_certs, work_dir});
   BenchResults results;
   if (s.ok()) s = RunEdgectl(stack, p, rng, results);
   if (s.ok()) s = RunEdge3(stack, p, rng, results);

@@ -14,6 +14,9 @@ namespace {
 constexpr int kChannels = 10;
 constexpr int kRegisterThreads = 8;
 const absl::Duration kCallDeadline = absl::Seconds(30);
+// Connects opened per second while the fleet comes up: under the sidecar's default admission
+// rate (500 a second), as workers starting across a fleet spread out.
+constexpr int kConnectsPerSecond = 400;
 
 std::chrono::system_clock::time_point DeadlineIn(absl::Duration d) {
   return absl::ToChronoTime(absl::Now() + d);
@@ -35,6 +38,8 @@ class WorkerStream final : public grpc::ClientReadReactor<v1::ServerEvent> {
   WorkerStream(EdgectlFleet* fleet, int worker, v1::EdgeWorkerService::Stub& stub,
                v1::ConnectRequest request)
       : fleet_(fleet), worker_(worker), request_(std::move(request)) {
+    fleet_->Prepare(worker_, context_);
+    context_.set_deadline(std::chrono::system_clock::time_point::max());  // a stream: no deadline
     stub.async()->Connect(&context_, &request_, this);
     StartRead(&event_);
     StartCall();
@@ -86,19 +91,25 @@ class WorkerStream final : public grpc::ClientReadReactor<v1::ServerEvent> {
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
-EdgectlFleet::EdgectlFleet(const std::string& sidecar_address, int workers, int concurrency,
-                           std::string airflow_version, std::string edge_provider_version)
+EdgectlFleet::EdgectlFleet(const std::string& sidecar_address, const std::string& ca_pem,
+                           int workers, int concurrency, std::string airflow_version,
+                           std::string edge_provider_version)
     : workers_(workers),
       concurrency_(concurrency),
       airflow_version_(std::move(airflow_version)),
       edge_provider_version_(std::move(edge_provider_version)),
       active_jobs_(new std::atomic<int>[workers]) {
-  for (int i = 0; i < workers; ++i) active_jobs_[i] = 0;
+  for (int i = 0; i < workers; ++i) {
+    active_jobs_[i] = 0;
+    tokens_.push_back(grpc::AccessTokenCredentials(TokenOf(i)));
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ca_pem;
   for (int i = 0; i < kChannels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("edgectl.bench.channel", i);  // distinct arguments -> a distinct connection
-    stubs_.push_back(v1::EdgeWorkerService::NewStub(grpc::CreateCustomChannel(
-        sidecar_address, grpc::InsecureChannelCredentials(), args)));
+    stubs_.push_back(v1::EdgeWorkerService::NewStub(
+        grpc::CreateCustomChannel(sidecar_address, grpc::SslCredentials(ssl), args)));
   }
 }
 
@@ -113,6 +124,18 @@ EdgectlFleet::~EdgectlFleet() {
 
 std::string EdgectlFleet::QueueOf(int worker) { return absl::StrFormat("edgectl-q%04d", worker); }
 std::string EdgectlFleet::NameOf(int worker) { return absl::StrFormat("edgectl-w%04d", worker); }
+std::string EdgectlFleet::TokenOf(int worker) { return "edgectl_wt_bench_" + NameOf(worker); }
+
+std::vector<std::pair<std::string, std::string>> EdgectlFleet::Tokens() const {
+  std::vector<std::pair<std::string, std::string>> tokens;
+  for (int i = 0; i < workers_; ++i) tokens.emplace_back(NameOf(i), TokenOf(i));
+  return tokens;
+}
+
+void EdgectlFleet::Prepare(int worker, grpc::ClientContext& context) const {
+  context.set_credentials(tokens_[worker]);
+  context.set_deadline(DeadlineIn(kCallDeadline));
+}
 
 v1::EdgeWorkerService::Stub& EdgectlFleet::StubFor(int worker) const {
   return *stubs_[worker % stubs_.size()];
@@ -142,10 +165,19 @@ absl::Status EdgectlFleet::RegisterAll() {
       request.set_client_version("edge-bench");
       *request.mutable_body() = IdleBody(i);
       request.mutable_body()->set_state("starting");
-      grpc::ClientContext context;
-      context.set_deadline(DeadlineIn(kCallDeadline));
       v1::RegisterResponse reply;
-      const grpc::Status s = StubFor(i).Register(&context, request, &reply);
+      grpc::Status s;
+      // The sidecar admits so many registrations a second and tells the rest to come back.
+      for (int attempt = 0; attempt < 30; ++attempt) {
+        grpc::ClientContext context;
+        Prepare(i, context);
+        s = StubFor(i).Register(&context, request, &reply);
+        if (s.error_code() != grpc::StatusCode::UNAVAILABLE &&
+            s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          break;
+        }
+        absl::SleepFor(absl::Seconds(1));
+      }
       absl::MutexLock lock(&mu);
       if (!s.ok() && first_error.ok()) {
         first_error = absl::UnavailableError(
@@ -162,6 +194,7 @@ absl::Status EdgectlFleet::RegisterAll() {
 
 absl::Status EdgectlFleet::ConnectAll(absl::Duration timeout) {
   for (int i = 0; i < workers_; ++i) {
+    if (i > 0 && i % kConnectsPerSecond == 0) absl::SleepFor(absl::Seconds(1));
     v1::ConnectRequest request;
     request.set_worker_name(NameOf(i));
     request.set_free_concurrency(concurrency_);
@@ -185,31 +218,37 @@ void EdgectlFleet::OnJob(int worker, const v1::Job& job) {
     timings_[job.key().task_id()] = JobTiming{now, absl::InfinitePast(), false};
   }
   ++active_jobs_[worker];
-  Report(worker, job, "running");
-}
-
-void EdgectlFleet::Report(int worker, const v1::Job& job, const std::string& state) {
-  using Call = AsyncCall<v1::JobStateReport, v1::JobStateAck>;
+  using Call = AsyncCall<v1::JobClaim, v1::JobClaimReply>;
   auto call = std::make_shared<Call>();
-  call->context.set_deadline(DeadlineIn(kCallDeadline));
+  Prepare(worker, call->context);
   call->request.set_worker_name(NameOf(worker));
   *call->request.mutable_key() = job.key();
-  call->request.set_state(state);
-  call->request.set_sequence(next_sequence_++);
-  if (state == "running") call->request.set_dispatch_id(job.dispatch_id());
-  if (state != "running") --active_jobs_[worker];
+  call->request.set_dispatch_id(job.dispatch_id());
   call->request.set_free_concurrency(std::max(0, concurrency_ - active_jobs_[worker].load()));
   ++calls_in_flight_;
-  StubFor(worker).async()->ReportJobState(
-      &call->context, &call->request, &call->reply,
-      [this, call, worker, job, state](grpc::Status s) {
-        if (state == "running") {
-          RecordAcknowledgement(job.key().task_id(), s.ok());
-          // The task "ran": report success at once, as a very short task would.
-          if (s.ok()) Report(worker, job, "success");
-        }
+  StubFor(worker).async()->ClaimJob(
+      &call->context, &call->request, &call->reply, [this, call, worker, job](grpc::Status s) {
+        const bool granted = s.ok() && call->reply.granted();
+        RecordAcknowledgement(job.key().task_id(), granted);
+        // The task "ran": report success at once, as a very short task would.
+        if (granted) ReportSuccess(worker, job);
         --calls_in_flight_;
       });
+}
+
+void EdgectlFleet::ReportSuccess(int worker, const v1::Job& job) {
+  using Call = AsyncCall<v1::JobStateReport, v1::JobStateAck>;
+  auto call = std::make_shared<Call>();
+  Prepare(worker, call->context);
+  call->request.set_worker_name(NameOf(worker));
+  *call->request.mutable_key() = job.key();
+  call->request.set_state("success");
+  call->request.set_sequence(next_sequence_++);
+  --active_jobs_[worker];
+  call->request.set_free_concurrency(std::max(0, concurrency_ - active_jobs_[worker].load()));
+  ++calls_in_flight_;
+  StubFor(worker).async()->ReportJobState(&call->context, &call->request, &call->reply,
+                                          [this, call](grpc::Status) { --calls_in_flight_; });
 }
 
 void EdgectlFleet::RecordAcknowledgement(const std::string& task_id, bool ok) {
@@ -251,7 +290,7 @@ HeartbeatTally EdgectlFleet::RunHeartbeats(absl::Duration interval, absl::Durati
     absl::SleepFor(due - absl::Now());
     using Call = AsyncCall<v1::HeartbeatRequest, v1::HeartbeatResponse>;
     auto call = std::make_shared<Call>();
-    call->context.set_deadline(DeadlineIn(kCallDeadline));
+    Prepare(worker, call->context);
     call->request.set_worker_name(NameOf(worker));
     *call->request.mutable_body() = IdleBody(worker);
     call->request.set_free_concurrency(concurrency_);

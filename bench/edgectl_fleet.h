@@ -1,13 +1,15 @@
 // File: bench/edgectl_fleet.h
 //
 // N simulated edgectl workers inside the benchmark process, speaking the real gRPC protocol to
-// the sidecar with the generated stub (spread over a few channels, as separate processes would
-// hold separate connections): Register, one Connect stream each (client callback API, so one
-// process holds a thousand streams), and on every pushed job an immediate
-// ReportJobState(running) followed by ReportJobState(success), both asynchronous so a slow
-// acknowledgement never delays reading the stream. Worker i serves only queue QueueOf(i), so a
-// job can be addressed to one worker. Times are taken when the event is read and when the
-// `running` acknowledgement returns; RunHeartbeats() drives the idle Heartbeat loop.
+// the sidecar with the generated stub (spread over a few TLS channels, as separate processes
+// would hold separate connections; every call carries its worker's token, TokenOf(i)):
+// Register, one Connect stream each (client callback API, so one process holds a thousand
+// streams), and on every pushed job an immediate ClaimJob followed by ReportJobState(success),
+// as edgectl worker does, both asynchronous so a slow answer never delays reading the stream.
+// Worker i serves only queue QueueOf(i), so a job can be addressed to one worker. Times are
+// taken when the event is read and when the granted claim returns; RunHeartbeats() drives the
+// idle Heartbeat loop. Registering and connecting follow the sidecar's admission pacing (retry
+// after a refusal, at most a few hundred connects a second), as a fleet coming up does.
 // Destroying the fleet cancels every stream and waits for gRPC to finish with it.
 #ifndef EDGECTL_BENCH_EDGECTL_FLEET_H_
 #define EDGECTL_BENCH_EDGECTL_FLEET_H_
@@ -19,6 +21,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,14 +46,18 @@ class WorkerStream;
 
 class EdgectlFleet {
  public:
-  EdgectlFleet(const std::string& sidecar_address, int workers, int concurrency,
-               std::string airflow_version, std::string edge_provider_version);
+  // `ca_pem`: the CA of the sidecar's certificate.
+  EdgectlFleet(const std::string& sidecar_address, const std::string& ca_pem, int workers,
+               int concurrency, std::string airflow_version, std::string edge_provider_version);
   ~EdgectlFleet();
   EdgectlFleet(const EdgectlFleet&) = delete;
   EdgectlFleet& operator=(const EdgectlFleet&) = delete;
 
   static std::string QueueOf(int worker);
   static std::string NameOf(int worker);
+  static std::string TokenOf(int worker);
+  // (worker name, token) of every worker, for BenchStack::IssueTokens.
+  std::vector<std::pair<std::string, std::string>> Tokens() const;
 
   // Registers every worker (a few at a time); fails on the first refused registration.
   absl::Status RegisterAll();
@@ -65,15 +72,17 @@ class EdgectlFleet {
 
   // Timings of the jobs seen so far, by task_id.
   std::map<std::string, JobTiming> Timings() const;
-  // Waits until `n` jobs have their `running` acknowledgement (or failed it).
+  // Waits until `n` jobs have their claim decided (granted, or failed).
   bool WaitForAcknowledgements(size_t n, absl::Duration timeout) const;
 
  private:
   friend class WorkerStream;
   v1::EdgeWorkerService::Stub& StubFor(int worker) const;
+  // A context for one call of `worker`: its token, a deadline.
+  void Prepare(int worker, grpc::ClientContext& context) const;
   v1::WorkerStateBody IdleBody(int worker) const;
   void OnJob(int worker, const v1::Job& job);
-  void Report(int worker, const v1::Job& job, const std::string& state);
+  void ReportSuccess(int worker, const v1::Job& job);
   void RecordAcknowledgement(const std::string& task_id, bool ok);
 
   const int workers_;
@@ -81,6 +90,7 @@ class EdgectlFleet {
   const std::string airflow_version_;
   const std::string edge_provider_version_;
   std::vector<std::unique_ptr<v1::EdgeWorkerService::Stub>> stubs_;
+  std::vector<std::shared_ptr<grpc::CallCredentials>> tokens_;  // by worker
   std::vector<std::unique_ptr<WorkerStream>> streams_;
   std::unique_ptr<std::atomic<int>[]> active_jobs_;
   std::atomic<uint64_t> next_sequence_{1};
