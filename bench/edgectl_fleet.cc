@@ -11,7 +11,9 @@
 namespace edgectl::bench {
 namespace {
 
-constexpr int kChannels = 10;
+// Connections the fleet's workers share. Each real worker has its own; the sidecar takes at most
+// 100 concurrent calls per connection, so a connection carries well under 100 workers' streams.
+constexpr int kChannels = 50;
 constexpr int kRegisterThreads = 8;
 const absl::Duration kCallDeadline = absl::Seconds(30);
 // Connects opened per second while the fleet comes up: under the sidecar's default admission
@@ -71,6 +73,13 @@ class WorkerStream final : public grpc::ClientReadReactor<v1::ServerEvent> {
   std::string Failure() {
     absl::MutexLock lock(&mu_);
     return done_ ? status_.error_message() : "no welcome event in time";
+  }
+
+  // Ended because the sidecar asked to come back later (admission pacing, limits).
+  bool ToldToRetry() {
+    absl::MutexLock lock(&mu_);
+    return done_ && (status_.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                     status_.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
   }
 
   void Cancel() {
@@ -193,19 +202,27 @@ absl::Status EdgectlFleet::RegisterAll() {
 }
 
 absl::Status EdgectlFleet::ConnectAll(absl::Duration timeout) {
-  for (int i = 0; i < workers_; ++i) {
-    if (i > 0 && i % kConnectsPerSecond == 0) absl::SleepFor(absl::Seconds(1));
+  auto open = [this](int i) {
     v1::ConnectRequest request;
     request.set_worker_name(NameOf(i));
     request.set_free_concurrency(concurrency_);
     request.mutable_queues()->add_names(QueueOf(i));
-    streams_.push_back(std::make_unique<WorkerStream>(this, i, StubFor(i), std::move(request)));
+    return std::make_unique<WorkerStream>(this, i, StubFor(i), std::move(request));
+  };
+  for (int i = 0; i < workers_; ++i) {
+    if (i > 0 && i % kConnectsPerSecond == 0) absl::SleepFor(absl::Seconds(1));
+    streams_.push_back(open(i));
   }
   const absl::Time deadline = absl::Now() + timeout;
   for (int i = 0; i < workers_; ++i) {
-    if (!streams_[i]->WaitForWelcome(deadline)) {
-      return absl::DeadlineExceededError(
-          absl::StrFormat("connect %s: %s", NameOf(i), streams_[i]->Failure()));
+    // A stream the sidecar turned away for now is opened again a second later, as a worker does.
+    while (!streams_[i]->WaitForWelcome(deadline)) {
+      if (!streams_[i]->ToldToRetry() || absl::Now() >= deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrFormat("connect %s: %s", NameOf(i), streams_[i]->Failure()));
+      }
+      absl::SleepFor(absl::Seconds(1));
+      streams_[i] = open(i);
     }
   }
   return absl::OkStatus();

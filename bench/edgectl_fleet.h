@@ -1,7 +1,7 @@
 // File: bench/edgectl_fleet.h
 //
 // N simulated edgectl workers inside the benchmark process, speaking the real gRPC protocol to
-// the sidecar with the generated stub (spread over a few TLS channels, as separate processes
+// the sidecar with the generated stub (spread over 50 TLS channels, as separate processes
 // would hold separate connections; every call carries its worker's token, TokenOf(i)):
 // Register, one Connect stream each (client callback API, so one process holds a thousand
 // streams), and on every pushed job an immediate ClaimJob followed by ReportJobState(success),
