@@ -18,13 +18,16 @@ size_t AppendBody(char* data, size_t size, size_t count, void* user) {
 
 // Keeps the headers of the last response only (redirects are not followed, 100 Continue is).
 size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  auto* response = static_cast<HttpResponse*>(user);
   absl::string_view line(data, size * count);
   if (absl::StartsWith(line, "HTTP/")) {
-    headers->clear();
+    response->headers.clear();
+    response->header_lines.clear();
   } else if (size_t colon = line.find(':'); colon != absl::string_view::npos) {
-    (*headers)[absl::AsciiStrToLower(line.substr(0, colon))] =
-        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    std::string name(line.substr(0, colon));
+    std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    response->headers[absl::AsciiStrToLower(name)] = value;
+    response->header_lines.emplace_back(std::move(name), std::move(value));
   }
   return size * count;
 }
@@ -91,6 +94,10 @@ absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
                      static_cast<curl_off_t>(request.body->size()));
   } else if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);  // else libcurl waits for a body that never comes
+  } else if (request.method == "DELETE" || request.method == "OPTIONS") {
+    // No body and no Content-Length, as HTTP clients send these.
   } else {
     // As Python's HTTP clients do for a PATCH/POST without data; servers may otherwise wait
     // for a body until the connection closes.
@@ -110,7 +117,7 @@ absl::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, AppendHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   CURLcode code = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

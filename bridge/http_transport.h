@@ -27,7 +27,7 @@
 namespace edgectl::bridge {
 
 struct HttpRequest {
-  std::string method;  // GET, POST, PATCH
+  std::string method;  // GET, POST, PATCH, PUT, DELETE, HEAD
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<std::string> body;  // nullopt: no body at all
@@ -37,6 +37,8 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // names lower-cased
+  // Every header line as received (name's case kept, repeats kept), for relaying it unchanged.
+  std::vector<std::pair<std::string, std::string>> header_lines;
 };
 
 class HttpTransport {

@@ -21,6 +21,7 @@ namespace {
 
 struct Flags {
   std::string api_url;
+  std::string execution_api_url;
   std::string jwt_secret_file;
   std::string sql_alchemy_conn;
   std::string listen_address;
@@ -60,6 +61,7 @@ absl::Status ApplyFlags(const Flags& f, AirflowConfig& config) {
     if (!value.empty()) config.Set(section, key, value);
   };
   set("edge", "api_url", f.api_url);
+  set("core", "execution_api_server_url", f.execution_api_url);
   set("database", "sql_alchemy_conn", f.sql_alchemy_conn);
   set("edge", "controlplane_listen_address", f.listen_address);
   set("edge", "controlplane_metrics_address", f.metrics_address);
@@ -167,6 +169,9 @@ void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
       "Run the control-plane sidecar next to the Airflow API server: edge workers connect to it "
       "over gRPC and it speaks Airflow's REST edge API and reads the metadata database.");
   cmd->add_option("--api-url", flags->api_url, "[edge] api_url: Airflow's edge API URL");
+  cmd->add_option("--execution-api-url", flags->execution_api_url,
+                  "[core] execution_api_server_url: where relayed Execution API calls of tasks go "
+                  "(default: from [edge] api_url, .../execution)");
   cmd->add_option("--jwt-secret-file", flags->jwt_secret_file,
                   "file holding [api_auth] jwt_secret (keeps it off the command line)");
   cmd->add_option("--sql-alchemy-conn", flags->sql_alchemy_conn,

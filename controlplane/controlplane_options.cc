@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/execution_api_url.h"
 
 namespace edgectl::controlplane {
 
@@ -94,6 +95,20 @@ absl::Status ControlPlaneOptions::Validate() const {
     return absl::InvalidArgumentError(
         "[edge] controlplane_tls_reload_interval_sec must be at least 1");
   }
+  if (execution_api_relay) {
+    if (execution_api_url.empty()) {
+      return absl::InvalidArgumentError(
+          "the Execution API relay needs [core] execution_api_server_url (--execution-api-url) "
+          "or [edge] api_url; or turn it off with [edge] controlplane_execution_api_relay = "
+          "False");
+    }
+    if (relay_timeout <= absl::ZeroDuration() || relay_threads < 1 ||
+        relay_running_per_worker < 1) {
+      return absl::InvalidArgumentError(
+          "[edge] controlplane_relay_timeout_sec, controlplane_relay_threads and "
+          "controlplane_relay_max_running_per_worker must be positive");
+    }
+  }
   if (executor_threads < 1 || db_pool_size < 1) {
     return absl::InvalidArgumentError("--rest-threads and --db-connections must be at least 1");
   }
@@ -159,6 +174,22 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
   o.max_queued_calls_per_worker = *queued > 0 ? static_cast<size_t>(*queued) : 0;
   o.max_running_calls_per_worker = *running > 0 ? static_cast<size_t>(*running) : 0;
   o.admissions_per_second = *admissions;
+  absl::StatusOr<bool> relay = config.GetBool("edge", "controlplane_execution_api_relay", true);
+  absl::StatusOr<double> relay_timeout =
+      config.GetDouble("edge", "controlplane_relay_timeout_sec", 30);
+  absl::StatusOr<int> relay_threads = config.GetInt("edge", "controlplane_relay_threads", 32);
+  absl::StatusOr<int> relay_running =
+      config.GetInt("edge", "controlplane_relay_max_running_per_worker", 8);
+  for (const absl::Status& s : {relay.status(), relay_timeout.status(), relay_threads.status(),
+                                relay_running.status()}) {
+    if (!s.ok()) return s;
+  }
+  o.execution_api_relay = *relay;
+  o.execution_api_url = ExecutionApiServerUrl(config);
+  o.api_ca_bundle = config.GetOr("edgectl", "api_ca_bundle", "");
+  o.relay_timeout = absl::Seconds(*relay_timeout);
+  o.relay_threads = *relay_threads > 0 ? static_cast<size_t>(*relay_threads) : 0;
+  o.relay_running_per_worker = *relay_running > 0 ? static_cast<size_t>(*relay_running) : 0;
   return o;
 }
 

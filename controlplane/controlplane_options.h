@@ -29,6 +29,14 @@
 //   [edge] controlplane_max_queued_calls_per_worker       default 256
 //   [edge] controlplane_max_running_calls_per_worker      default 4 (of the REST threads)
 //   [edge] controlplane_admissions_per_second     Register + Connect, whole sidecar (500)
+//   [edge] controlplane_execution_api_relay       True: relay workers' Execution API calls
+//                                         (RelayExecutionApi) to execution_api_url
+//   [core] execution_api_server_url       where relayed calls go; default [edge] api_url with
+//                                         edge_worker/v1... replaced by execution
+//   [edge] controlplane_relay_timeout_sec         per relayed request (30)
+//   [edge] controlplane_relay_threads             forwards at once, whole sidecar (32)
+//   [edge] controlplane_relay_max_running_per_worker   forwards at once per worker (8)
+//   [edgectl] api_ca_bundle               CA bundle for the API server (relay as REST client)
 #ifndef EDGECTL_CONTROLPLANE_CONTROLPLANE_OPTIONS_H_
 #define EDGECTL_CONTROLPLANE_CONTROLPLANE_OPTIONS_H_
 
@@ -65,6 +73,12 @@ struct ControlPlaneOptions {
   size_t max_queued_calls_per_worker = 256;
   size_t max_running_calls_per_worker = 4;
   int admissions_per_second = 500;
+  bool execution_api_relay = true;
+  std::string execution_api_url;
+  std::string api_ca_bundle;
+  absl::Duration relay_timeout = absl::Seconds(30);
+  size_t relay_threads = 32;
+  size_t relay_running_per_worker = 8;
   size_t executor_threads = 16;
   size_t executor_queue = 10000;
   size_t db_pool_size = 4;

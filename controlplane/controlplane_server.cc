@@ -6,12 +6,14 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/tls_files.h"
 #include "controlplane/pg_sidecar_store.h"
+#include "proto/execution_relay_rules.h"
 
 namespace edgectl::controlplane {
 namespace {
@@ -44,6 +46,22 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     tls.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   }
   return grpc::experimental::TlsServerCredentials(tls);
+}
+
+// Forwards relayed Execution API calls on threads and HTTP connections of its own.
+std::unique_ptr<ExecutionRelayService> MakeRelay(const ControlPlaneOptions& o) {
+  if (!o.execution_api_relay) return nullptr;
+  bridge::CurlTransportOptions transport;
+  transport.ca_bundle = o.api_ca_bundle;
+  transport.connect_timeout = std::min(o.relay_timeout, absl::Seconds(10));
+  transport.request_timeout = o.relay_timeout;
+  transport.max_connections = static_cast<int>(o.relay_threads);
+  RelayServiceOptions relay;
+  relay.forward = {o.execution_api_url, v1::kMaxRelayBodyBytes};
+  relay.threads = o.relay_threads;
+  relay.running_per_worker = o.relay_running_per_worker;
+  return std::make_unique<ExecutionRelayService>(
+      relay, std::make_unique<bridge::CurlTransport>(transport));
 }
 
 }  // namespace
@@ -83,12 +101,16 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
       logs_(edge_api_, *store_, options_.push_log_chunk_size),
       watcher_(options_.state_poll_interval, options_.heartbeat_interval_seconds, registry_,
                *store_, tokens_),
+      relay_(MakeRelay(options_)),
       service_(ServiceCollaborators{edge_api_, *store_, executor_, gate_, limits_, registry_,
                                     registration_, ledger_, dispatcher_, claims_, job_states_,
                                     logs_, watcher_, options_.heartbeat_interval_seconds,
-                                    options_.max_message_bytes}),
+                                    options_.max_message_bytes, relay_.get()}),
       metrics_http_(metrics_) {
   metrics_.SetConnectedWorkersSource([this] { return registry_.size(); });
+  if (relay_ != nullptr) {
+    metrics_.AddSection([this](std::string* out) { relay_->metrics().AppendPrometheusText(out); });
+  }
 }
 
 ControlPlaneServer::~ControlPlaneServer() { Shutdown(); }
@@ -132,6 +154,10 @@ absl::Status ControlPlaneServer::Start() {
     metrics_port_ = *bound;
   }
   spdlog::info("controlplane: workers authenticate with {}", authenticator_.policy().Describe());
+  if (relay_ != nullptr) {
+    spdlog::info("controlplane: relaying workers' Execution API calls to {}",
+                 options_.execution_api_url);
+  }
   WarnIfInsecure();
   dispatcher_.Start();
   watcher_.Start();
@@ -184,6 +210,7 @@ void ControlPlaneServer::Shutdown() {
     server_->Wait();
   }
   executor_.Shutdown();
+  if (relay_ != nullptr) relay_->Shutdown();
   metrics_http_.Stop();
 }
 

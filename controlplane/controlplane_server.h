@@ -27,6 +27,7 @@
 #include "controlplane/controlplane_options.h"
 #include "controlplane/dispatch_ledger.h"
 #include "controlplane/edge_worker_service.h"
+#include "controlplane/execution_relay/relay_service.h"
 #include "controlplane/executor.h"
 #include "controlplane/job_claims.h"
 #include "controlplane/job_dispatcher.h"
@@ -86,6 +87,7 @@ class ControlPlaneServer {
   JobStateRelay job_states_;
   LogRelay logs_;
   WorkerStateWatcher watcher_;
+  std::unique_ptr<ExecutionRelayService> relay_;  // nullptr when the relay is off
   EdgeWorkerService service_;
   MetricsHttpServer metrics_http_;
   std::unique_ptr<grpc::Server> server_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/edge_states.h"
 #include "controlplane/connect_reactor.h"
+#include "controlplane/execution_relay/relay_reactor.h"
 #include "controlplane/proto_convert.h"
 #include "controlplane/push_logs_reactor.h"
 #include "controlplane/request_validation.h"
@@ -22,7 +23,7 @@ grpc::ServerUnaryReactor* EdgeWorkerService::Register(grpc::CallbackServerContex
         if (!registered.ok()) return registered.status();
         IsoToProto(registered->last_update, response->mutable_last_update());
         response->set_versions_match(registered->versions_match);
-        response->set_server_protocol_version(v1::PROTOCOL_VERSION_1);
+        response->set_server_protocol_version(v1::PROTOCOL_VERSION_2);
         response->set_heartbeat_interval_seconds(c_.heartbeat_interval_seconds);
         spdlog::info("worker {} registered (state {}, authenticated by {} from {})",
                      who.worker_name, request->body().state(), auth::AuthMethodName(who.method),
@@ -127,6 +128,11 @@ grpc::ServerUnaryReactor* EdgeWorkerService::GetLogfilePath(grpc::CallbackServer
         response->set_path(*path);
         return absl::OkStatus();
       });
+}
+
+grpc::ServerBidiReactor<v1::ExecutionApiRequest, v1::ExecutionApiResponse>*
+EdgeWorkerService::RelayExecutionApi(grpc::CallbackServerContext* context) {
+  return new RelayReactor(context, c_.gate, c_.execution_relay);
 }
 
 }  // namespace edgectl::controlplane

@@ -3,8 +3,8 @@
 // edgectl.v1.EdgeWorkerService on gRPC's callback API: a thin adapter. Every call passes the
 // CallGate (validation, per-caller queue, authentication, binding of the claimed worker name to
 // the authenticated one) and then converts proto <-> domain types and hands the work to the
-// domain classes, which decide. Connect and PushLogs are reactors (connect_reactor.h,
-// push_logs_reactor.h), not threads, so one sidecar holds thousands of idle workers.
+// domain classes, which decide. Connect, PushLogs and RelayExecutionApi are reactors
+// (connect_reactor.h, push_logs_reactor.h, execution_relay/relay_reactor.h), not threads, so one sidecar holds thousands of idle workers.
 #ifndef EDGECTL_CONTROLPLANE_EDGE_WORKER_SERVICE_H_
 #define EDGECTL_CONTROLPLANE_EDGE_WORKER_SERVICE_H_
 
@@ -36,6 +36,9 @@ class EdgeWorkerService final : public v1::EdgeWorkerService::CallbackService {
   grpc::ServerUnaryReactor* GetLogfilePath(grpc::CallbackServerContext* context,
                                            const v1::JobKey* request,
                                            v1::LogfilePath* response) override;
+  // The Execution API relay (execution_relay/relay_reactor.h).
+  grpc::ServerBidiReactor<v1::ExecutionApiRequest, v1::ExecutionApiResponse>* RelayExecutionApi(
+      grpc::CallbackServerContext* context) override;
 
  private:
   ServiceCollaborators c_;

@@ -24,6 +24,11 @@ void Metrics::RecordRestCall(const std::string& endpoint, absl::Duration latency
   if (!status.ok()) ++errors_[{endpoint, absl::StatusCodeToString(status.code())}];
 }
 
+void Metrics::AddSection(std::function<void(std::string*)> render) {
+  absl::MutexLock lock(&mu_);
+  sections_.push_back(std::move(render));
+}
+
 void Metrics::CallRefused(const std::string& reason) {
   absl::MutexLock lock(&mu_);
   ++refused_[reason];
@@ -102,6 +107,7 @@ std::string Metrics::RenderPrometheusText() const {
                   claims_granted_.load(), "\n",
                   "edgectl_controlplane_claims_total{outcome=\"refused\"} ",
                   claims_refused_.load(), "\n");
+  for (const auto& render : sections_) render(&out);
   return out;
 }
 

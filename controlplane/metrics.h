@@ -21,6 +21,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -49,6 +50,8 @@ class Metrics {
   uint64_t calls_refused(const std::string& reason) const;
 
   std::string RenderPrometheusText() const;
+  // Metrics another component renders itself (appended to RenderPrometheusText at render time).
+  void AddSection(std::function<void(std::string*)> render);
 
  private:
   struct Histogram {
@@ -67,6 +70,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, std::string>, uint64_t> errors_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> refused_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void(std::string*)>> sections_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace edgectl::controlplane

@@ -54,10 +54,12 @@ std::optional<std::vector<std::string>> QueuesOf(const v1::QueueList* list) {
 }  // namespace
 
 absl::Status ValidateProtocolVersion(v1::ProtocolVersion version) {
-  if (version == v1::PROTOCOL_VERSION_1) return absl::OkStatus();
+  if (version == v1::PROTOCOL_VERSION_1 || version == v1::PROTOCOL_VERSION_2) {
+    return absl::OkStatus();
+  }
   return absl::FailedPreconditionError(absl::StrCat(
       "the worker speaks edgectl protocol version ", static_cast<int>(version),
-      ", this control plane speaks version ", static_cast<int>(v1::PROTOCOL_VERSION_1),
+      ", this control plane speaks versions 1 to ", static_cast<int>(v1::PROTOCOL_VERSION_2),
       "; run edgectl worker and controlplane of compatible releases"));
 }
 

@@ -10,6 +10,7 @@
 #include "bridge/edge_api.h"
 #include "controlplane/call_gate.h"
 #include "controlplane/dispatch_ledger.h"
+#include "controlplane/execution_relay/relay_service.h"
 #include "controlplane/executor.h"
 #include "controlplane/job_claims.h"
 #include "controlplane/job_dispatcher.h"
@@ -39,6 +40,7 @@ struct ServiceCollaborators {
   WorkerStateWatcher& watcher;
   int heartbeat_interval_seconds;
   size_t max_log_chunk_bytes;
+  ExecutionRelayService* execution_relay = nullptr;  // nullptr: RelayExecutionApi unimplemented
 };
 
 }  // namespace edgectl::controlplane

@@ -120,7 +120,9 @@ int EdgeWorker::Run() {
 v1::RegisterRequest EdgeWorker::RegisterRequest() {
   v1::RegisterRequest request;
   request.set_worker_name(options_.worker_name);
-  request.set_protocol_version(v1::PROTOCOL_VERSION_1);
+  // Version 2 only when this worker needs the relay: a sidecar of version 1 then says so at once.
+  request.set_protocol_version(options_.execution_api_relay ? v1::PROTOCOL_VERSION_2
+                                                            : v1::PROTOCOL_VERSION_1);
   request.set_client_version(kClientVersion);
   request.set_instance_id(instance_.id);
   request.set_previous_instance_id(instance_.previous_id);

@@ -7,6 +7,25 @@
 #include "worker/retry_after.h"
 
 namespace edgectl::worker {
+namespace {
+
+class GrpcRelayStream : public RelayStream {
+ public:
+  explicit GrpcRelayStream(std::shared_ptr<v1::EdgeWorkerService::Stub> stub)
+      : stub_(std::move(stub)), stream_(stub_->RelayExecutionApi(&context_)) {}
+  bool Write(const v1::ExecutionApiRequest& request) override { return stream_->Write(request); }
+  bool Read(v1::ExecutionApiResponse* response) override { return stream_->Read(response); }
+  void Cancel() override { context_.TryCancel(); }
+  absl::Status Finish() override { return ToAbslStatus(stream_->Finish(), &context_); }
+
+ private:
+  std::shared_ptr<v1::EdgeWorkerService::Stub> stub_;  // keeps the channel alive
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ExecutionApiRequest, v1::ExecutionApiResponse>>
+      stream_;
+};
+
+}  // namespace
 
 absl::Status ToAbslStatus(const grpc::Status& status, const grpc::ClientContext* context) {
   if (status.ok()) return absl::OkStatus();
@@ -161,6 +180,10 @@ void GrpcSidecarClient::Disconnect() {
     stream_context_.reset();
   }
   if (reader_.joinable()) reader_.join();
+}
+
+std::unique_ptr<RelayStream> GrpcSidecarClient::OpenRelayStream() {
+  return std::make_unique<GrpcRelayStream>(stub());
 }
 
 }  // namespace edgectl::worker

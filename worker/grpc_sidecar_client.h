@@ -5,6 +5,7 @@
 // safe. Credentials as worker/sidecar_credentials.h: plaintext only without a CA; the channel is
 // rebuilt when a new stream is opened after the certificate, key or CA files changed. An error's
 // `edgectl-retry-after-ms` trailer becomes the status's retry-after payload (retry_after.h).
+// It also opens the Execution API relay's streams (worker/execution_relay/).
 #ifndef EDGECTL_WORKER_GRPC_SIDECAR_CLIENT_H_
 #define EDGECTL_WORKER_GRPC_SIDECAR_CLIENT_H_
 
@@ -17,12 +18,13 @@
 
 #include "absl/time/time.h"
 #include "proto/edge_worker.grpc.pb.h"
+#include "worker/execution_relay/relay_stream.h"
 #include "worker/sidecar_client.h"
 #include "worker/sidecar_credentials.h"
 
 namespace edgectl::worker {
 
-class GrpcSidecarClient : public SidecarClient {
+class GrpcSidecarClient : public SidecarClient, public RelayStreamFactory {
  public:
   static absl::StatusOr<std::unique_ptr<GrpcSidecarClient>> Create(
       const std::string& address, const SidecarCredentialOptions& credentials,
@@ -37,6 +39,8 @@ class GrpcSidecarClient : public SidecarClient {
   void Connect(const v1::ConnectRequest& request, EventHandler on_event,
                EndHandler on_end) override;
   void Disconnect() override;
+  // A RelayExecutionApi stream on the same channel (no deadline: it lives as long as it works).
+  std::unique_ptr<RelayStream> OpenRelayStream() override;
 
  private:
   GrpcSidecarClient(std::string address, SidecarCredentialOptions credentials,

@@ -14,6 +14,7 @@
 #include "spdlog/spdlog.h"
 #include "worker/clock.h"
 #include "worker/edge_worker.h"
+#include "worker/execution_relay/execution_api_relay.h"
 #include "worker/grpc_sidecar_client.h"
 #include "worker/interpreter_versions.h"
 #include "worker/local_files.h"
@@ -124,7 +125,6 @@ int RunWorkerCommand(const WorkerFlags& flags) {
   }
   if (options->daemon && !Daemonize(*options)) return 0;
   SetUpLogging(*options);
-  spdlog::info("Using execution api server url: {}", options->execution_api_server_url);
   spdlog::info("Airflow {} / edge3 {} via {}", versions->airflow_version,
                versions->edge_provider_version, options->python_interpreter);
   const SidecarCredentialOptions credentials{
@@ -155,6 +155,27 @@ int RunWorkerCommand(const WorkerFlags& flags) {
   if (!instance.ok()) {
     spdlog::error("{}", std::string(instance.status().message()));
     return 1;
+  }
+  // After Daemonize: its threads would not survive the fork.
+  std::unique_ptr<ExecutionApiRelay> relay;
+  if (options->execution_api_relay) {
+    ExecutionApiRelayOptions relay_options;
+    relay_options.client.worker_name = options->worker_name;
+    relay_options.port = options->execution_api_relay_port;
+    relay_options.port_file =
+        JournalDirFor(options->airflow_home, options->worker_name) + "/execution_api_relay_port";
+    relay = std::make_unique<ExecutionApiRelay>(**client, relay_options);
+    absl::StatusOr<std::string> url = relay->Start();
+    if (!url.ok()) {
+      spdlog::error("{}", std::string(url.status().message()));
+      return 1;
+    }
+    task_env.execution_api_server_url = *url;
+    spdlog::info("Tasks reach the Execution API through this worker's relay at {} over the link "
+                 "to the sidecar at {}",
+                 *url, options->controlplane_address);
+  } else {
+    spdlog::info("Using execution api server url: {}", options->execution_api_server_url);
   }
   PosixProcessLauncher launcher;
   SystemClock clock;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/edge_states.h"
+#include "common/execution_api_url.h"
 
 namespace edgectl::worker {
 namespace {
@@ -103,13 +104,6 @@ std::string FullyQualifiedHostname() {
   return fqdn;
 }
 
-std::string ExecutionApiServerUrl(const AirflowConfig& config) {
-  std::string url = config.GetOr("core", "execution_api_server_url", "");
-  if (!url.empty()) return url;
-  const std::string api_url = config.GetOr("edge", "api_url", "");
-  return absl::StrReplaceAll(api_url, {{"edge_worker/v1/rpcapi", "execution"}});
-}
-
 absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
                                                  const WorkerFlags& flags) {
   WorkerOptions options;
@@ -166,10 +160,21 @@ absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
   options.python_interpreter =
       flags.python.value_or(config.GetOr("edge", "python_interpreter", "python3"));
   options.execution_api_server_url = ExecutionApiServerUrl(config);
-  if (options.execution_api_server_url.empty()) {
+  absl::StatusOr<bool> relay = config.GetBool("edge", "execution_api_relay", false);
+  if (!relay.ok()) return relay.status();
+  options.execution_api_relay = *relay;
+  absl::StatusOr<int> relay_port = config.GetInt("edge", "execution_api_relay_port", 0);
+  if (!relay_port.ok()) return relay_port.status();
+  if (*relay_port < 0 || *relay_port > 65535) {
+    return absl::InvalidArgumentError("[edge] execution_api_relay_port must be 0..65535");
+  }
+  options.execution_api_relay_port = *relay_port;
+  // With the relay, tasks get the worker's own endpoint: the API server's URL is the sidecar's.
+  if (options.execution_api_server_url.empty() && !options.execution_api_relay) {
     return absl::InvalidArgumentError(
         "Error: API URL is not configured, please correct configuration. Set [edge] api_url "
-        "(or [core] execution_api_server_url): task processes need Airflow's Execution API URL");
+        "(or [core] execution_api_server_url): task processes need Airflow's Execution API URL, "
+        "or set [edge] execution_api_relay = True to reach it through the sidecar");
   }
   options.base_log_folder =
       config.GetOr("logging", "base_log_folder", options.airflow_home + "/logs");

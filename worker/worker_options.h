@@ -59,6 +59,12 @@ struct WorkerOptions {
   std::string controlplane_token_file;
   std::string python_interpreter;
   std::string execution_api_server_url;
+  // [edge] execution_api_relay: tasks reach the Execution API through this worker's loopback
+  // endpoint and its gRPC link to the sidecar (worker/execution_relay/), not directly.
+  bool execution_api_relay = false;
+  // [edge] execution_api_relay_port: the endpoint's port on 127.0.0.1; 0 = the port this worker
+  // used last (tasks that outlived a restart keep reaching it), else a free one.
+  int execution_api_relay_port = 0;
   std::string base_log_folder;
   bool push_logs = true;
   int push_log_chunk_size = 524288;
@@ -78,10 +84,6 @@ struct WorkerOptions {
 
 absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
                                                  const WorkerFlags& flags);
-
-// The Execution API URL edge3 gives task processes: [core] execution_api_server_url, else
-// [edge] api_url with "edge_worker/v1/rpcapi" replaced by "execution"; empty when neither is set.
-std::string ExecutionApiServerUrl(const AirflowConfig& config);
 
 // Python's socket.getfqdn() equivalent (the default worker name).
 std::string FullyQualifiedHostname();

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/database_url.h"
 #include "tests/airflow_double/edge_routes.h"
+#include "tests/airflow_double/execution_routes.h"
 #include "tests/airflow_double/jwt_validator.h"
 #include "tests/airflow_double/pg_pool.h"
 
@@ -86,6 +87,7 @@ absl::StatusOr<int> AirflowApiDouble::Start() {
   routes_ = std::make_unique<EdgeRoutes>(
       pool_.get(), EdgeRoutesOptions{options_.airflow_version, options_.edge_provider_version,
                                      options_.base_log_folder, options_.claimed_job_state});
+  execution_ = std::make_unique<ExecutionRoutes>(*pool_, options_.jwt_secret);
   server_ = std::make_unique<httplib::Server>();
   const int threads = options_.threads;
   server_->set_tcp_nodelay(true);
@@ -168,6 +170,13 @@ void AirflowApiDouble::InstallControlRoutes() {
     SetFaults(body.value("fail_fraction", 0.0), absl::Milliseconds(body.value("delay_ms", 0.0)));
     Send(res, Reply{});
   });
+  server_->Get("/_double/execution", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(execution_->Snapshot().dump(), "application/json");
+  });
+  server_->Delete("/_double/execution", [this](const httplib::Request&, httplib::Response& res) {
+    execution_->Reset();
+    Send(res, Reply{});
+  });
   server_->Delete("/_double/counts", [this](const httplib::Request&, httplib::Response& res) {
     ResetCounters();
     Send(res, Reply{});
@@ -233,6 +242,7 @@ void AirflowApiDouble::InstallRoutes() {
   s.Post(v1 + "logs/push/" + kJob, authed([this](const httplib::Request& r) {
            return routes_->PushLogs(JobFromMatches(r), r.body);
          }));
+  execution_->Install(s);
   InstallControlRoutes();
   s.Get(v1 + "health", [](const httplib::Request&, httplib::Response& res) {
     Send(res, JsonReply(nlohmann::ordered_json{{"status", "healthy"}}));

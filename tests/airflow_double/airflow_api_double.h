@@ -4,7 +4,9 @@
 // local demo): an HTTP server (cpp-httplib) on 127.0.0.1 serving edge3's eight worker endpoints
 // under /edge_worker/v1/ on the real edge3 tables in PostgreSQL (edge_routes.h), with edge3's
 // JWT check (jwt_validator.h; 403 with Airflow's detail) on all but `health`, FastAPI-shaped
-// errors, and replies shaped as openapi/v2-edge-generated.yaml declares them.
+// errors, and replies shaped as openapi/v2-edge-generated.yaml declares them. It also serves
+// the Task Execution API routes a task calls (execution_routes.h), checking task tokens; GET
+// /_double/execution shows what they saw and DELETE /_double/execution forgets it.
 //
 // For benchmarks and reliability tests it counts requests per endpoint (every request that
 // reached it, including refused and fault-injected ones) and has a fault switch: a fraction of
@@ -36,6 +38,7 @@ namespace edgectl::airflow_double {
 
 class PgPool;
 class EdgeRoutes;
+class ExecutionRoutes;
 
 enum class Endpoint {
   kRegister,       // POST worker/{name}
@@ -96,6 +99,7 @@ class AirflowApiDouble {
   const AirflowApiDoubleOptions options_;
   std::unique_ptr<PgPool> pool_;
   std::unique_ptr<EdgeRoutes> routes_;
+  std::unique_ptr<ExecutionRoutes> execution_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

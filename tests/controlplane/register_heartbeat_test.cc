@@ -59,7 +59,7 @@ TEST_F(RegisterHeartbeatTest, RegisterRelaysAndReturnsThePacing) {
                             &response);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(response.heartbeat_interval_seconds(), 17);
-  EXPECT_EQ(response.server_protocol_version(), v1::PROTOCOL_VERSION_1);
+  EXPECT_EQ(response.server_protocol_version(), v1::PROTOCOL_VERSION_2);
   EXPECT_TRUE(response.versions_match());
   EXPECT_GT(response.last_update().seconds(), 1700000000);
   EXPECT_EQ(api_->Calls(Endpoint::kRegister), 1);

@@ -312,10 +312,14 @@ TEST(RequestValidation, ProtocolVersionMismatchIsAFailedPrecondition) {
   v1::RegisterRequest r = ValidRegister();
   r.set_protocol_version(v1::PROTOCOL_VERSION_UNSPECIFIED);
   EXPECT_EQ(ValidateRegister(r).code(), absl::StatusCode::kFailedPrecondition);
-  r.set_protocol_version(static_cast<v1::ProtocolVersion>(2));
+  // Version 2 (the Execution API relay) is version 1 plus an RPC: both are served.
+  r.set_protocol_version(v1::PROTOCOL_VERSION_2);
+  EXPECT_TRUE(ValidateRegister(r).ok());
+  r.set_protocol_version(static_cast<v1::ProtocolVersion>(3));
   absl::Status s = ValidateRegister(r);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(s.message(), HasSubstr("version 2"));
+  EXPECT_THAT(s.message(), HasSubstr("version 3"));
+  EXPECT_THAT(s.message(), HasSubstr("versions 1 to 2"));
 }
 
 TEST(RequestValidation, MessagesQuoteOnlyAShortPrefix) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "controlplane/db/pg_status.h"
+#include "tests/airflow_double/execution_token.h"
 
 namespace edgectl::e2e {
 namespace {
@@ -34,7 +35,10 @@ absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& sp
   job.task_instance_id = Uuid4();
   job.log_path = DefaultLogPath(spec);
   nlohmann::json workload = {
-      {"token", "workload-token-" + job.task_instance_id},
+      {"token", spec.token_secret.empty()
+                    ? "workload-token-" + job.task_instance_id
+                    : airflow_double::MintTaskToken(spec.token_secret, job.task_instance_id,
+                                                    "workload", absl::Hours(1))},
       {"ti",
        {{"id", job.task_instance_id},
         {"dag_version_id", Uuid4()},

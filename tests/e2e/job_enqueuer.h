@@ -28,6 +28,10 @@ struct TaskSpec {
   // sleep, exit_code, stderr, raw_log, ... Added to the workload as a "standin" object only when
   // set; Airflow's real workloads never carry it.
   nlohmann::json standin = nullptr;
+  // When set, the workload's token is a task token signed with this [api_auth] jwt_secret as
+  // Airflow's scheduler signs it (workload scope), which the double's Execution API verifies;
+  // else a placeholder string.
+  std::string token_secret;
 };
 
 struct QueuedJob {

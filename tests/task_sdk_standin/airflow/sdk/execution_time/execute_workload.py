@@ -82,6 +82,10 @@ def main():
                         time.sleep(line_interval)
     if sleep:
         time.sleep(sleep)
+    if "execution_api" in knobs:
+        from airflow.sdk.execution_time import supervisor_calls
+
+        exit_code = supervisor_calls.run(workload, knobs["execution_api"], exit_code)
     if stderr_text:
         sys.stderr.write(stderr_text)
         sys.stderr.flush()
