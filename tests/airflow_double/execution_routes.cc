@@ -13,6 +13,8 @@ namespace edgectl::airflow_double {
 namespace {
 
 constexpr char kTi[] = "/execution/task-instances/([0-9a-fA-F-]{36})/";
+// The double has no dag_run table; a fixed date keeps its answers comparable byte for byte.
+constexpr char kRunDate[] = "2026-01-01T00:00:00Z";
 constexpr char kXcom[] = "/execution/xcoms/([^/]+)/([^/]+)/([^/]+)/([^/]+)";
 
 void Send(httplib::Response& res, const Reply& reply,
@@ -31,10 +33,6 @@ Reply ReasonReply(int status, const std::string& reason, const std::string& mess
   nlohmann::ordered_json detail = {{"reason", reason}, {"message", message}};
   for (auto& [k, v] : extra.items()) detail[k] = v;
   return JsonReply(nlohmann::ordered_json{{"detail", detail}}, status);
-}
-
-std::string NowIso() {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
 }
 
 }  // namespace
@@ -109,8 +107,8 @@ ExecutionRoutes::Reply2 ExecutionRoutes::Run(const std::string& id, const std::s
   ++ti.run;
   nlohmann::ordered_json dag_run = {
       {"dag_id", "example_dag"}, {"run_id", "manual"}, {"logical_date", nullptr},
-      {"data_interval_start", nullptr}, {"data_interval_end", nullptr}, {"run_after", NowIso()},
-      {"start_date", NowIso()}, {"end_date", nullptr}, {"clear_number", 0},
+      {"data_interval_start", nullptr}, {"data_interval_end", nullptr}, {"run_after", kRunDate},
+      {"start_date", kRunDate}, {"end_date", nullptr}, {"clear_number", 0},
       {"run_type", "manual"}, {"state", "running"}, {"conf", nlohmann::ordered_json::object()},
       {"consumed_asset_events", nlohmann::ordered_json::array()}};
   nlohmann::ordered_json context = {

@@ -57,9 +57,21 @@ void Answer(const v1::ExecutionApiResponse& response, httplib::Response& res) {
     }
     res.headers.emplace(header.name(), header.value());
   }
-  if (!response.body().empty() || !content_type.empty()) {
-    res.set_content(response.body(), content_type.c_str());
+  if (response.body().empty()) {
+    if (!content_type.empty()) res.set_header("Content-Type", content_type);
+    return;
   }
+  // A body given as a provider of known length goes out byte for byte: with set_content,
+  // cpp-httplib would compress it for a client that accepts gzip, again if the API server had
+  // compressed it already.
+  auto body = std::make_shared<std::string>(response.body());
+  res.set_content_provider(
+      body->size(), content_type.c_str(),
+      [body](size_t offset, size_t length, httplib::DataSink& sink) {
+        sink.write(body->data() + offset, length);
+        return true;
+      });
+  if (content_type.empty()) res.headers.erase("Content-Type");
 }
 
 }  // namespace
