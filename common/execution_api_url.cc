@@ -9,7 +9,10 @@ namespace edgectl {
 std::string ExecutionApiServerUrl(const AirflowConfig& config) {
   std::string url = config.GetOr("core", "execution_api_server_url", "");
   if (!url.empty()) return url;
-  const std::string api_url = config.GetOr("edge", "api_url", "");
+  return ExecutionApiUrlFromApiUrl(config.GetOr("edge", "api_url", ""));
+}
+
+std::string ExecutionApiUrlFromApiUrl(const std::string& api_url) {
   if (absl::StrContains(api_url, "edge_worker/v1/rpcapi")) {
     return absl::StrReplaceAll(api_url, {{"edge_worker/v1/rpcapi", "execution"}});
   }

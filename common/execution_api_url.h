@@ -16,6 +16,8 @@
 namespace edgectl {
 
 std::string ExecutionApiServerUrl(const AirflowConfig& config);
+// The same rule applied to an [edge] api_url alone.
+std::string ExecutionApiUrlFromApiUrl(const std::string& api_url);
 
 }  // namespace edgectl
 

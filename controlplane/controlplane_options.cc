@@ -96,12 +96,6 @@ absl::Status ControlPlaneOptions::Validate() const {
         "[edge] controlplane_tls_reload_interval_sec must be at least 1");
   }
   if (execution_api_relay) {
-    if (execution_api_url.empty()) {
-      return absl::InvalidArgumentError(
-          "the Execution API relay needs [core] execution_api_server_url (--execution-api-url) "
-          "or [edge] api_url; or turn it off with [edge] controlplane_execution_api_relay = "
-          "False");
-    }
     if (relay_timeout <= absl::ZeroDuration() || relay_threads < 1 ||
         relay_running_per_worker < 1) {
       return absl::InvalidArgumentError(

@@ -74,7 +74,7 @@ struct ControlPlaneOptions {
   size_t max_running_calls_per_worker = 4;
   int admissions_per_second = 500;
   bool execution_api_relay = true;
-  std::string execution_api_url;
+  std::string execution_api_url;  // "": derived from api_url
   std::string api_ca_bundle;
   absl::Duration relay_timeout = absl::Seconds(30);
   size_t relay_threads = 32;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/execution_api_url.h"
 #include "common/tls_files.h"
 #include "controlplane/pg_sidecar_store.h"
 #include "proto/execution_relay_rules.h"
@@ -57,7 +58,9 @@ std::unique_ptr<ExecutionRelayService> MakeRelay(const ControlPlaneOptions& o) {
   transport.request_timeout = o.relay_timeout;
   transport.max_connections = static_cast<int>(o.relay_threads);
   RelayServiceOptions relay;
-  relay.forward = {o.execution_api_url, v1::kMaxRelayBodyBytes};
+  relay.forward = {o.execution_api_url.empty() ? ExecutionApiUrlFromApiUrl(o.api_url)
+                                               : o.execution_api_url,
+                   v1::kMaxRelayBodyBytes};
   relay.threads = o.relay_threads;
   relay.running_per_worker = o.relay_running_per_worker;
   return std::make_unique<ExecutionRelayService>(
@@ -156,7 +159,8 @@ absl::Status ControlPlaneServer::Start() {
   spdlog::info("controlplane: workers authenticate with {}", authenticator_.policy().Describe());
   if (relay_ != nullptr) {
     spdlog::info("controlplane: relaying workers' Execution API calls to {}",
-                 options_.execution_api_url);
+                 options_.execution_api_url.empty() ? ExecutionApiUrlFromApiUrl(options_.api_url)
+                                                    : options_.execution_api_url);
   }
   WarnIfInsecure();
   dispatcher_.Start();
