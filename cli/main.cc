@@ -9,6 +9,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.h"
+#include "cli/parse_command_line.h"
+#include "common/build_info.h"
 #include "common/config_command.h"
 #include "controlplane/admin/admin_commands.h"
 #include "controlplane/controlplane_command.h"
@@ -21,12 +23,11 @@ int main(int argc, char** argv) {
   CLI::App app{"edgectl: Edge Worker components (a C++ implementation of Airflow's edge3)",
                "edgectl"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "edgectl 0.1.0");
+  app.set_version_flag("--version", edgectl::VersionLine());
   edgectl::cli::CliContext context;
   edgectl::worker::AddWorkerCommands(app, context);
   edgectl::controlplane::AddAdminCommands(app, context);
   edgectl::controlplane::AddControlPlaneCommand(app, context);
   edgectl::AddConfigCommands(app, context);
-  CLI11_PARSE(app, argc, argv);
-  return context.exit_code;
+  return edgectl::cli::ParseCommandLine(app, context, argc, argv);
 }

@@ -176,4 +176,13 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(const std::string& raw) {
   return out;
 }
 
+std::string PasswordOnCommandLineWarning(const std::string& flag_value) {
+  if (flag_value.empty()) return "";
+  absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(flag_value);
+  if (!url.ok() || url->password.empty()) return "";
+  return "Warning: --sql-alchemy-conn carries a password, which every user of this machine can "
+         "read in `ps`; prefer [database] sql_alchemy_conn_cmd or _secret, "
+         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN, or a root-only airflow.cfg";
+}
+
 }  // namespace edgectl

@@ -34,6 +34,10 @@ struct DatabaseUrl {
 
 absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(const std::string& url);
 
+// The warning for a --sql-alchemy-conn flag that carries a password (every user of the machine
+// sees a command line in `ps`), or "" when it carries none. Never contains the password.
+std::string PasswordOnCommandLineWarning(const std::string& flag_value);
+
 }  // namespace edgectl
 
 #endif  // EDGECTL_COMMON_DATABASE_URL_H_

@@ -13,6 +13,10 @@
 #include "absl/strings/strip.h"
 #include "bridge/edge_api_client.h"
 #include "common/airflow_config.h"
+#include "common/build_info.h"
+#include "common/database_url.h"
+#include "common/logging.h"
+#include "spdlog/sinks/stdout_sinks.h"
 #include "controlplane/controlplane_options.h"
 #include "controlplane/controlplane_server.h"
 
@@ -38,6 +42,8 @@ struct Flags {
   size_t rest_threads = 16;
   size_t db_connections = 4;
   bool verbose = false;
+  std::string log_level;
+  bool log_json = false;
 };
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
@@ -104,13 +110,25 @@ std::string Printable(const std::string& address, int port) {
 }
 
 int Run(const Flags& flags) {
-  if (flags.verbose) spdlog::set_level(spdlog::level::debug);
+  // Until the configuration is read: the same format, at INFO.
+  InstallLogging(LogOptions{}, "controlplane",
+                 {std::make_shared<spdlog::sinks::stdout_sink_mt>()});
+  if (std::string warning = PasswordOnCommandLineWarning(flags.sql_alchemy_conn); !warning.empty()) {
+    spdlog::warn("{}", warning);
+  }
   absl::StatusOr<AirflowConfig> config = AirflowConfig::Load();
   if (!config.ok()) {
     std::cerr << "edgectl controlplane: " << config.status().message() << "\n";
     return 1;
   }
   absl::Status applied = ApplyFlags(flags, *config);
+  absl::StatusOr<LogOptions> log =
+      LogOptionsFromConfig(*config, flags.log_level, flags.log_json, flags.verbose);
+  if (!log.ok()) {
+    std::cerr << "edgectl controlplane: " << log.status().message() << "\n";
+    return 1;
+  }
+  InstallLogging(*log, "controlplane", {std::make_shared<spdlog::sinks::stdout_sink_mt>()});
   absl::StatusOr<ControlPlaneOptions> options =
       applied.ok() ? OptionsFromConfig(*config) : absl::StatusOr<ControlPlaneOptions>(applied);
   if (options.ok()) {
@@ -138,8 +156,10 @@ int Run(const Flags& flags) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  spdlog::info("{} starting as the control-plane sidecar", VersionLine());
   spdlog::info("controlplane: Airflow API {}, database {}", options->api_url,
                options->database.Describe());
   ControlPlaneServer server(*options, std::shared_ptr<bridge::EdgeApi>(*std::move(api)));
@@ -154,7 +174,23 @@ int Run(const Flags& flags) {
                     : Printable(options->metrics_address, server.metrics_port()))
             << ")" << std::endl;
   int signal = 0;
-  sigwait(&signals, &signal);
+  // SIGHUP (a log rotation, an operator's reload) never stops the sidecar: its certificate
+  // files and client CA are re-read on their own every reload interval, tokens on every call.
+  // SIGHUP re-reads the logging level ([logging] logging_level, unless --log-level was given).
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+    absl::StatusOr<AirflowConfig> reread = AirflowConfig::Load();
+    absl::StatusOr<LogOptions> relog =
+        reread.ok() ? LogOptionsFromConfig(*reread, flags.log_level, flags.log_json, flags.verbose)
+                    : absl::StatusOr<LogOptions>(reread.status());
+    // Logged before the new level applies, so it shows whatever that level is.
+    spdlog::info("controlplane: SIGHUP: logging level {}{}; TLS files are re-read every {} s "
+                 "and worker tokens on every call",
+                 spdlog::level::to_string_view(relog.ok() ? relog->level
+                                                          : spdlog::default_logger()->level()),
+                 relog.ok() ? "" : absl::StrCat(" (kept: ", relog.status().message(), ")"),
+                 absl::ToInt64Seconds(options->tls_reload_interval));
+    if (relog.ok()) spdlog::set_level(relog->level);
+  }
   spdlog::info("controlplane: received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
   server.Shutdown();
   return 0;
@@ -206,6 +242,10 @@ void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
   cmd->add_option("--db-connections", flags->db_connections,
                   "PostgreSQL connections (default 4)");
   cmd->add_flag("-v,--verbose", flags->verbose, "debug logging");
+  cmd->add_option("--log-level", flags->log_level,
+                  "DEBUG, INFO, WARNING, ERROR or CRITICAL (default [logging] logging_level)");
+  cmd->add_flag("--log-json", flags->log_json,
+                "log JSON lines (time, level, logger, message); also [logging] json_format");
   cmd->callback([flags, &context] { context.exit_code = Run(*flags); });
 }
 

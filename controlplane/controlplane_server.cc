@@ -1,6 +1,7 @@
 #include "controlplane/controlplane_server.h"
 
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -129,6 +130,8 @@ absl::Status ControlPlaneServer::Start() {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options_);
   if (!creds.ok()) return creds.status();
   grpc::EnableDefaultHealthCheckService(true);
+  // Operators can list and call the service with grpcurl / grpc_cli without the .proto file.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address, *creds, &port_);
   builder.RegisterService(&service_);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/build_info.h"
 #include "common/edge_states.h"
 #include "spdlog/spdlog.h"
 #include "worker/link_diagnosis.h"
@@ -19,7 +20,6 @@ namespace edgectl::worker {
 namespace {
 
 constexpr char kClientVersion[] = "edgectl 0.1.0";
-constexpr char kEdgectlVersion[] = "0.1.0";
 constexpr char kVersionMismatch[] =
     "Version mismatch of Edge worker and Core. Shutting down worker.";
 // After the last job of a drain ended, how long undelivered reports and logs may keep the worker

@@ -80,7 +80,7 @@ void EdgeWorker::WriteStatusFile() {
   status.maintenance = state_.maintenance();
   status.maintenance_comments = state_.maintenance_comments();
   status.drain = state_.drain();
-  if (absl::Status s = WriteFileAtomically(options_.paths.status_file, StatusToJson(status));
+  if (absl::Status s = WriteFileAtomically(options_.paths.status_file, StatusToJson(status), 0600);
       !s.ok()) {
     spdlog::error("Cannot write status file: {}", std::string(s.message()));
   }

@@ -136,7 +136,7 @@ int SetLocalMaintenance(const LocalCommandOptions& options, bool on,
   marker.on = on;
   if (on) marker.comments = MaintenanceComment(CurrentUser(), absl::Now(), *comments);
   spdlog::debug("Writing maintenance marker file to {}.", paths.marker_file);
-  if (absl::Status s = WriteFileAtomically(paths.marker_file, MarkerToJson(marker)); !s.ok()) {
+  if (absl::Status s = WriteFileAtomically(paths.marker_file, MarkerToJson(marker), 0600); !s.ok()) {
     spdlog::error("{}", std::string(s.message()));
     return 1;
   }

@@ -147,7 +147,7 @@ absl::Status WritePidFile(const std::string& path) {
     std::remove(path.c_str());
   }
   spdlog::debug("PID file written to {}.", path);
-  return WriteFileAtomically(path, absl::StrCat(getpid(), "\n"));
+  return WriteFileAtomically(path, absl::StrCat(getpid(), "\n"), 0600);
 }
 
 std::string StatusToJson(const WorkerStatusFile& status, int indent) {

@@ -27,8 +27,18 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 // Runs in the child between fork and exec: async-signal-safe calls only. No parent-death
 // signal: a task outlives a worker that crashes or is killed, and the restarted worker adopts it
 // (worker/job_runner.h); `edgectl stop` and SIGTERM end tasks deliberately.
+// Signals are blocked across fork (Launch): one sent to the child before exec (the worker's
+// SIGTERM to its tasks, right after a launch) must not run the worker's own handler in the
+// child, which would swallow it and leave the task running. With the handlers back to their
+// defaults, a pending SIGTERM ends the child as it would have ended the task.
 [[noreturn]] void ExecChild(const char* path, char* const argv[], char* const envp[],
                             int stderr_fd) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int signal = 1; signal < NSIG; ++signal) {
+    if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &dfl, nullptr);
+  }
   setsid();
   dup2(stderr_fd, STDERR_FILENO);
   sigset_t none;
@@ -66,9 +76,13 @@ absl::StatusOr<pid_t> PosixProcessLauncher::Launch(const LaunchSpec& spec) {
   }
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.env);
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   const pid_t pid = fork();
   if (pid == 0) ExecChild(path.c_str(), argv.data(), envp.data(), stderr_fd);
   const int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   close(stderr_fd);
   if (pid < 0) return absl::UnavailableError(absl::StrCat("fork failed: ", strerror(fork_errno)));
   // No setpgid() here: it would race with the child's setsid(), which fails for a group leader.

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/airflow_config.h"
+#include "common/build_info.h"
+#include "common/logging.h"
 #include "spdlog/sinks/basic_file_sink.h"
 #include "spdlog/spdlog.h"
 #include "worker/clock.h"
@@ -26,7 +28,7 @@ namespace edgectl::worker {
 namespace {
 
 bool RedirectTo(const std::string& path, int fd) {
-  const int file = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  const int file = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
   if (file < 0) return false;
   dup2(file, fd);
   close(file);
@@ -52,12 +54,12 @@ bool Daemonize(const WorkerOptions& options) {
 }
 
 void SetUpLogging(const WorkerOptions& options) {
+  std::vector<spdlog::sink_ptr> sinks;
   if (options.daemon) {
-    auto logger = spdlog::basic_logger_mt("edge-worker", options.log_file);
-    spdlog::set_default_logger(logger);
+    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.log_file));
     spdlog::flush_every(std::chrono::seconds(1));
   }
-  spdlog::set_level(options.verbose ? spdlog::level::debug : spdlog::level::info);
+  InstallLogging(options.log, "edge-worker", std::move(sinks));
   spdlog::flush_on(spdlog::level::info);
 }
 
@@ -105,7 +107,7 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     spdlog::error("{}", std::string(options.status().message()));
     return 2;
   }
-  spdlog::set_level(options->verbose ? spdlog::level::debug : spdlog::level::info);
+  InstallLogging(options->log, "edge-worker");
   options->keeper_binary = SelfBinary();
   TaskEnvironment task_env{options->python_interpreter, options->execution_api_server_url,
                            options->worker_name, CurrentEnvironment()};
@@ -116,15 +118,21 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     return 1;
   }
   if (std::optional<pid_t> pid = ReadPidFile(options->paths.pid_file);
-      pid.has_value() && *pid != getpid() && ProcessExists(*pid)) {
-    spdlog::error(
-        "The PID file {} contains the PID of another running process. Configuration issue: edge "
-        "worker instance must use different PID file paths!",
-        options->paths.pid_file);
-    return 1;
+      pid.has_value() && *pid != getpid()) {
+    if (ProcessExists(*pid)) {
+      spdlog::error(
+          "The PID file {} contains the PID of another running process. Configuration issue: "
+          "edge worker instance must use different PID file paths!",
+          options->paths.pid_file);
+      return 1;
+    }
+    // Left by a worker that was killed: nothing reads it any more.
+    std::remove(options->paths.pid_file.c_str());
+    spdlog::info("Removed the stale PID file {} (pid {} is gone)", options->paths.pid_file, *pid);
   }
   if (options->daemon && !Daemonize(*options)) return 0;
   SetUpLogging(*options);
+  spdlog::info("{} starting as worker {}", VersionLine(), options->worker_name);
   spdlog::info("Airflow {} / edge3 {} via {}", versions->airflow_version,
                versions->edge_provider_version, options->python_interpreter);
   const SidecarCredentialOptions credentials{

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common/airflow_config.h"
+#include "common/logging.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 #include "worker/local_commands.h"
@@ -15,10 +16,9 @@ namespace {
 // Logs go to stderr, as Python's logging does for `airflow edge ...`; stdout carries only the
 // commands' output (the status JSON).
 void LogToStderr(bool verbose) {
-  std::shared_ptr<spdlog::logger> logger = spdlog::get("edgectl");
-  if (logger == nullptr) logger = spdlog::stderr_color_mt("edgectl");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  LogOptions options;
+  options.level = verbose ? spdlog::level::debug : spdlog::level::info;
+  InstallLogging(options, "edgectl");
 }
 
 // CLI11 keeps pointers to these; they live as long as the app (the process).
@@ -40,6 +40,10 @@ void AddWorker(CLI::App& app, cli::CliContext& context) {
                   "Set the hostname (worker name) of the worker (default: the FQDN)");
   cmd->add_option("--pid", f.pid, "PID file location");
   cmd->add_flag("-v,--verbose", f.verbose, "Make logging output more verbose");
+  cmd->add_option("--log-level", f.log_level,
+                  "DEBUG, INFO, WARNING, ERROR or CRITICAL (default [logging] logging_level)");
+  cmd->add_flag("--log-json", f.log_json,
+                "Log JSON lines (time, level, logger, message); also [logging] json_format");
   cmd->add_flag("-D,--daemon", f.daemon, "Daemonize instead of running in the foreground");
   cmd->add_option("--stdout", f.stdout_path, "Redirect stdout to this file (daemon mode)");
   cmd->add_option("--stderr", f.stderr_path, "Redirect stderr to this file (daemon mode)");

@@ -134,6 +134,10 @@ absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
   options.airflow_home = AirflowConfig::AirflowHome();
   options.paths = ResolveLocalPaths(flags.pid, options.airflow_home);
   options.verbose = flags.verbose;
+  absl::StatusOr<LogOptions> log =
+      LogOptionsFromConfig(config, flags.log_level, flags.log_json, flags.verbose);
+  if (!log.ok()) return log.status();
+  options.log = *log;
   options.daemon = flags.daemon;
   const std::string base = options.airflow_home + "/airflow-edge-worker";
   options.stdout_path = flags.stdout_path.value_or(base + ".out");

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/airflow_config.h"
+#include "common/logging.h"
 #include "worker/local_files.h"
 
 namespace edgectl::worker {
@@ -25,6 +26,8 @@ struct WorkerFlags {
   std::optional<std::string> edge_hostname;
   std::optional<std::string> pid;
   bool verbose = false;
+  std::string log_level;  // "" = [logging] logging_level
+  bool log_json = false;
   bool daemon = false;
   std::optional<std::string> stdout_path;
   std::optional<std::string> stderr_path;
@@ -46,6 +49,7 @@ struct WorkerOptions {
   std::string airflow_home;
   LocalPaths paths;
   bool verbose = false;
+  LogOptions log;  // common/logging.h
   bool daemon = false;
   std::string stdout_path;  // daemon mode
   std::string stderr_path;

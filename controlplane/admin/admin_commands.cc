@@ -16,6 +16,7 @@
 #include "controlplane/admin/central_command.h"
 #include "controlplane/admin/health_command.h"
 #include "controlplane/admin/listing_output.h"
+#include "controlplane/admin/job_commands.h"
 #include "controlplane/admin/token_commands.h"
 #include "common/python_list_repr.h"
 #include "controlplane/admin/worker_admin.h"
@@ -326,7 +327,9 @@ const std::set<std::string> kAdminCommandNames = {
     "set-worker-concurrency",
     "shutdown-all-workers",
     "db",
-    "health"};
+    "health",
+    "list-jobs",
+    "logs"};
 
 }  // namespace
 
@@ -339,6 +342,7 @@ void AddAdminCommands(CLI::App& app, cli::CliContext& context) {
   AddDbCommands(app, context);
   admin::AddHealthCommand(app, context);
   admin::AddTokenCommands(app, context);
+  admin::AddJobCommands(app, context);
   for (CLI::App* command : app.get_subcommands({})) {
     if (kAdminCommandNames.count(command->get_name()) > 0) admin::UseAirflowHelp(command);
   }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_split.h"
 #include "common/airflow_config.h"
+#include "common/database_url.h"
 #include "controlplane/admin/admin_database.h"
 
 namespace edgectl::admin {
@@ -22,6 +23,9 @@ void AddCentralFlags(CLI::App* command, CentralFlags* flags) {
 
 int RunCentral(const CentralFlags& flags,
                const std::function<absl::Status(pqxx::connection&)>& body) {
+  if (std::string warning = PasswordOnCommandLineWarning(flags.sql_alchemy_conn); !warning.empty()) {
+    std::cerr << warning << std::endl;
+  }
   absl::Status status = [&]() -> absl::Status {
     absl::StatusOr<AirflowConfig> config = AirflowConfig::Load();
     if (!config.ok()) return config.status();

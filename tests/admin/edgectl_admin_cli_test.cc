@@ -150,6 +150,31 @@ TEST_F(EdgectlAdminCliTest, HelpListsEveryCommandAndFlag) {
   EXPECT_THAT(db_help.out, HasSubstr("check"));
 }
 
+TEST_F(EdgectlAdminCliTest, UsageErrorsExitTwoAsArgparseAndVersionNamesTheCommit) {
+  RunResult unknown_flag = Run({"list-workers", "--bogus"});
+  EXPECT_EQ(unknown_flag.exit_code, 2);
+  EXPECT_THAT(unknown_flag.err, HasSubstr("--bogus"));
+  EXPECT_EQ(unknown_flag.out, "");
+  RunResult no_command = Run({});
+  EXPECT_EQ(no_command.exit_code, 2);
+  EXPECT_THAT(no_command.err, HasSubstr("subcommand is required"));
+  RunResult version = Run({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  // Test builds are not stamped; scripts/release passes the commit.
+  EXPECT_THAT(version.out, StartsWith("edgectl 0.2.0 (commit unknown)"));
+}
+
+TEST_F(EdgectlAdminCliTest, APasswordOnTheCommandLineIsWarnedAboutNeverPrinted) {
+  RunResult r = Run({"list-workers", "--sql-alchemy-conn", url_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--sql-alchemy-conn carries a password"));
+  EXPECT_THAT(r.err, HasSubstr("sql_alchemy_conn_cmd"));
+  EXPECT_THAT(r.err + r.out, Not(HasSubstr("Secret-9")));
+  // From the environment (as here by default) there is nothing to warn about.
+  RunResult quiet = Run({"list-workers"});
+  EXPECT_THAT(quiet.err, Not(HasSubstr("carries a password")));
+}
+
 TEST_F(EdgectlAdminCliTest, ListWorkersPrintsEveryFormat) {
   const std::string comment = "it's \"odd\"; 100% _x_\nline 2 \xe6\x97\xa5";
   InsertWorker(*conn_, {.name = "a%b;'\"", .state = "maintenance mode",

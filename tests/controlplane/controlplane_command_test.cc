@@ -108,6 +108,16 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
             std::string::npos)
       << res->body;
 
+  // SIGHUP (log rotation, a reload) is logged and survived: the connected worker stays.
+  auto sighups_logged = [&] {
+    const std::string out = child->Stdout() + child->Stderr();
+    size_t n = 0;
+    for (size_t at = out.find("SIGHUP"); at != std::string::npos; at = out.find("SIGHUP", at + 1)) ++n;
+    return n;
+  };
+  child->Signal(SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] { return sighups_logged() == 1; })) << child->Stderr();
+
   // A worker is connected while the sidecar stops: SIGTERM ends its stream and the process.
   Exec(dsn, "INSERT INTO edge_worker (worker_name, state, jobs_active, last_update) "
             "VALUES ('w2', 'idle', 0, now())");
@@ -116,6 +126,9 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
   ASSERT_TRUE(connected.WaitForEvent([](const v1::ServerEvent& e) {
     return e.has_welcome() && e.welcome().heartbeat_interval_seconds() == 12;
   }));
+  child->Signal(SIGHUP);  // with a worker connected: its stream stays open
+  ASSERT_TRUE(WaitUntil([&] { return sighups_logged() == 2; }));
+  EXPECT_FALSE(connected.done());
   child->Signal(SIGTERM);
   absl::StatusOr<int> code = child->WaitForExit(absl::Seconds(15));
   ASSERT_TRUE(code.ok()) << code.status();

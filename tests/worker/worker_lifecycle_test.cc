@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
+#include "common/build_info.h"
 #include "tests/worker/worker_harness.h"
 
 namespace edgectl::testing {
@@ -71,7 +72,7 @@ TEST(WorkerLifecycleTest, RegistersRunsJobsAndWalksTheStateSequence) {
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].free_concurrency(), 3);
   EXPECT_GT(reports[0].sequence(), 0u);
-  EXPECT_EQ(reg.body().sysinfo().at("edgectl_version").string_value(), "0.1.0");
+  EXPECT_EQ(reg.body().sysinfo().at("edgectl_version").string_value(), kEdgectlVersion);
   EXPECT_EQ(reg.body().sysinfo().at("edgectl_instance").string_value(), reg.instance_id());
   EXPECT_EQ(reg.instance_id().size(), 16u);
 
