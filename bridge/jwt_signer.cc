@@ -7,64 +7,26 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace edgectl::bridge {
-namespace {
-
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int DecodeChar(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-}  // namespace
 
 std::string Base64UrlEncode(const std::string& bytes) {
   std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
-                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    if (rest == 2) out += kAlphabet[(v >> 6) & 63];
-  }
+  absl::WebSafeBase64Escape(bytes, &out);  // no padding, as JWS wants
   return out;
 }
 
 absl::StatusOr<std::string> Base64UrlDecode(const std::string& text) {
-  if (text.size() % 4 == 1) {
-    return absl::InvalidArgumentError("base64url text has an impossible length");
+  // Abseil also accepts '=' padding; a JWS never carries it.
+  if (text.find('=') != std::string::npos) {
+    return absl::InvalidArgumentError("base64url text holds a character outside its alphabet");
   }
   std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = DecodeChar(c);
-    if (v < 0) return absl::InvalidArgumentError("base64url text holds a character outside its alphabet");
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
+  if (!absl::WebSafeBase64Unescape(text, &out)) {
+    return absl::InvalidArgumentError(
+        "base64url text holds a character outside its alphabet or has an impossible length");
   }
   return out;
 }

@@ -265,6 +265,28 @@ TEST_F(ExecutionRelayTest, NothingOutsideTheExecutionApiIsReachable) {
   EXPECT_EQ(after["other"], before["other"]);
 }
 
+TEST_F(ExecutionRelayTest, ARestartedWorkerServesTasksOnTheSamePort) {
+  auto worker = StartRelayWorker("edge-relay-5");
+  ASSERT_NE(worker, nullptr);
+  const int before = RelayPort("edge-relay-5");
+  ASSERT_GT(before, 0);
+  worker.reset();  // killed: tasks it ran would outlive it and be adopted by the next one
+  worker = StartRelayWorker("edge-relay-5");
+  ASSERT_NE(worker, nullptr);
+  EXPECT_EQ(RelayPort("edge-relay-5"), before);
+  // And it answers there: an unknown task instance, as the API server says it.
+  const std::string unknown = "0c2d2b3e-1111-4222-8333-444455556666";
+  Answer answer;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        answer = Call(before, "PUT", "/execution/task-instances/" + unknown + "/heartbeat",
+                      TaskToken(unknown), R"({"hostname":"h","pid":1})");
+        return answer.status == 404;
+      },
+      absl::Seconds(20)))
+      << answer.status << " " << answer.body;
+}
+
 TEST_F(ExecutionRelayTest, SidecarOutageCostsRetriesNotTheTask) {
   auto worker = StartRelayWorker("edge-relay-3");
   ASSERT_NE(worker, nullptr);

@@ -55,6 +55,11 @@ absl::StatusOr<std::string> ExecutionApiRelay::Start() {
   return endpoint_.execution_api_url();
 }
 
-void ExecutionApiRelay::Stop() { endpoint_.Stop(); }
+void ExecutionApiRelay::Stop() {
+  // Requests waiting for an answer get a 502 at once instead of their timeout, so the
+  // endpoint's threads (which Stop() joins) are free.
+  client_.Shutdown();
+  endpoint_.Stop();
+}
 
 }  // namespace edgectl::worker

@@ -4,7 +4,8 @@
 // that carries their requests over the sidecar link. Start() binds the port this worker used
 // last (remembered in `port_file`, so tasks that outlived a worker restart and were adopted keep
 // reaching their Execution API), or the configured one, or any free port, and returns the URL
-// to give tasks. Stop() (and the destructor) stops serving first, then the client.
+// to give tasks. Stop() (and the destructor) fails what is in flight with 502, then stops
+// serving.
 #ifndef EDGECTL_WORKER_EXECUTION_RELAY_EXECUTION_API_RELAY_H_
 #define EDGECTL_WORKER_EXECUTION_RELAY_EXECUTION_API_RELAY_H_
 

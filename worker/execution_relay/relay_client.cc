@@ -24,10 +24,15 @@ ExecutionApiRelayClient::ExecutionApiRelayClient(RelayStreamFactory& factory,
                                                  RelayClientOptions options)
     : factory_(factory), options_(std::move(options)) {}
 
-ExecutionApiRelayClient::~ExecutionApiRelayClient() {
+void ExecutionApiRelayClient::Shutdown() {
   absl::MutexLock lock(&mu_);
   stopping_ = true;
   if (link_ != nullptr) link_->stream->Cancel();
+}
+
+ExecutionApiRelayClient::~ExecutionApiRelayClient() {
+  Shutdown();
+  absl::MutexLock lock(&mu_);
   auto readers_done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return readers_ == 0; };
   mu_.Await(absl::Condition(&readers_done));
 }

@@ -48,6 +48,9 @@ class ExecutionApiRelayClient {
   ExecutionApiRelayClient& operator=(const ExecutionApiRelayClient&) = delete;
 
   absl::StatusOr<v1::ExecutionApiResponse> Call(v1::ExecutionApiRequest request);
+  // Fails the requests in flight and every later one with UNAVAILABLE at once (the worker is
+  // stopping), without waiting for the reader.
+  void Shutdown();
 
  private:
   struct Pending;
