@@ -89,6 +89,12 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                                     options_.max_message_bytes}),
       metrics_http_(metrics_) {
   metrics_.SetConnectedWorkersSource([this] { return registry_.size(); });
+  metrics_.SetClock(clock_);
+  if (options_.fleet_page) {
+    fleet_ = std::make_unique<web::FleetApi>(
+        web::FleetApiOptions{options_.database.libpq_dsn()}, registry_, metrics_, clock_);
+    metrics_http_.Mount([this](httplib::Server& server) { fleet_->Mount(server); });
+  }
 }
 
 ControlPlaneServer::~ControlPlaneServer() { Shutdown(); }

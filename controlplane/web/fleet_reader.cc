@@ -1,0 +1,50 @@
+#include "controlplane/web/fleet_reader.h"
+
+#include "controlplane/db/pg_status.h"
+
+namespace edgectl::web {
+
+FleetReader::FleetReader(std::string libpq_dsn, absl::Duration ttl,
+                         const controlplane::Clock& clock)
+    : dsn_(std::move(libpq_dsn)), ttl_(ttl), clock_(clock) {}
+
+absl::StatusOr<std::string> FleetReader::Get(const std::string& key, const Compute& compute) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_.Now();
+  if (auto it = cache_.find(key); it != cache_.end() && now < it->second.expires) {
+    return it->second.body;
+  }
+  if (conn_ == nullptr || !conn_->is_open()) {
+    try {
+      conn_ = std::make_unique<pqxx::connection>(dsn_);
+    } catch (...) {
+      conn_.reset();
+      return db::StatusFromCurrentException("connect for the fleet page");
+    }
+  }
+  ++computations_;
+  FleetQueries queries(*conn_);
+  absl::StatusOr<std::string> body = compute(queries);
+  if (!body.ok()) {
+    // The connection may be broken; the next read opens a new one.
+    if (absl::IsUnavailable(body.status())) conn_.reset();
+    return body.status();
+  }
+  EvictLocked(now);
+  cache_[key] = Entry{*body, clock_.Now() + ttl_};
+  return body;
+}
+
+void FleetReader::EvictLocked(absl::Time now) {
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = it->second.expires <= now ? cache_.erase(it) : std::next(it);
+  }
+  while (cache_.size() >= kMaxEntries) cache_.erase(cache_.begin());
+}
+
+uint64_t FleetReader::computations() const {
+  absl::MutexLock lock(&mu_);
+  return computations_;
+}
+
+}  // namespace edgectl::web
