@@ -139,8 +139,11 @@ function renderSummary(s) {
   const d = s.dispatch;
   const figures = $('dispatch-figures');
   figures.replaceChildren();
-  for (const [name, value] of [['p50', ms(d.last_hour.p50_ms)], ['p99', ms(d.last_hour.p99_ms)],
-                               ['max', ms(d.last_hour.max_ms)], ['dispatches', d.last_hour.count],
+  const none = d.last_hour.count === 0;  // no percentiles of nothing
+  for (const [name, value] of [['p50', none ? '—' : ms(d.last_hour.p50_ms)],
+                               ['p99', none ? '—' : ms(d.last_hour.p99_ms)],
+                               ['max', none ? '—' : ms(d.last_hour.max_ms)],
+                               ['dispatches', d.last_hour.count],
                                ['requeued (since start)', d.requeued_total]]) {
     const span = el('span', name + ' ');
     span.appendChild(el('b', value));
