@@ -3,10 +3,22 @@
 #include "controlplane/db/pg_status.h"
 
 namespace edgectl::web {
+namespace {
+
+// Reads run one at a time under the reader's lock: an unreachable or stuck database must not
+// keep viewers (and the server's threads) waiting for minutes.
+std::string WithTimeouts(std::string dsn) {
+  if (dsn.find("connect_timeout") == std::string::npos) {
+    dsn += dsn.empty() ? "connect_timeout=5" : " connect_timeout=5";
+  }
+  return dsn;
+}
+
+}  // namespace
 
 FleetReader::FleetReader(std::string libpq_dsn, absl::Duration ttl,
                          const controlplane::Clock& clock)
-    : dsn_(std::move(libpq_dsn)), ttl_(ttl), clock_(clock) {}
+    : dsn_(WithTimeouts(std::move(libpq_dsn))), ttl_(ttl), clock_(clock) {}
 
 absl::StatusOr<std::string> FleetReader::Get(const std::string& key, const Compute& compute) {
   absl::MutexLock lock(&mu_);
@@ -17,6 +29,7 @@ absl::StatusOr<std::string> FleetReader::Get(const std::string& key, const Compu
   if (conn_ == nullptr || !conn_->is_open()) {
     try {
       conn_ = std::make_unique<pqxx::connection>(dsn_);
+      pqxx::nontransaction(*conn_).exec0("SET statement_timeout = '5s'");
     } catch (...) {
       conn_.reset();
       return db::StatusFromCurrentException("connect for the fleet page");

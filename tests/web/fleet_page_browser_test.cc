@@ -98,6 +98,19 @@ TEST_F(FleetPageBrowserTest, ListsWorkersAndJobsAndFollowsARunningJobsLog) {
                              tr => tr.cells[1].textContent + ':' + tr.cells[5].textContent).sort();)js",
       [](const json& t) { return t.size() == 2 && t[0] == "quick:success"; }, absl::Seconds(30));
   ASSERT_TRUE(tasks.ok()) << tasks.status();
+  // Dispatch latency as the sidecar observed it when the claim was granted (queued -> claimed),
+  // in the jobs table and in the hour's chart figures.
+  absl::StatusOr<json> latency = browser_->Await(
+      R"js(return [Array.from(document.querySelectorAll('#jobs-table tbody tr'),
+                              tr => tr.cells[9].textContent),
+                   document.getElementById('dispatch-figures').textContent];)js",
+      [](const json& v) {
+        return v[0].size() == 2 && v[0][0].get<std::string>().find(" ms") != std::string::npos &&
+               v[0][1].get<std::string>().find(" ms") != std::string::npos &&
+               v[1].get<std::string>().find("dispatches 2") != std::string::npos;
+      },
+      absl::Seconds(10));
+  EXPECT_TRUE(latency.ok()) << latency.status();
   Screenshot("fleet-overview");
 
   // Open the slow job's log from its row, as an operator would.
