@@ -3,7 +3,8 @@
 // Simulated open fleet pages (controlplane/web/): each viewer is a thread that does what the
 // page's script does while its tab is visible, one round every 2 s at its own random phase:
 // GET /api/summary, /api/workers and /api/jobs on the sidecar's metrics/HTTP port, each on a
-// new connection (the server closes after every answer). Answer times are kept so the report
+// new connection (the server closes after every answer), accepting gzip as browsers do (the
+// answers are not inflated here: a browser does that on its own machine). Answer times are kept so the report
 // can show what a viewer waits, and failures are counted (none expected).
 #ifndef EDGECTL_BENCH_PAGE_VIEWERS_H_
 #define EDGECTL_BENCH_PAGE_VIEWERS_H_

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "controlplane/web/fleet_assets.h"
 #include "controlplane/web/fleet_json.h"
+#include "controlplane/web/gzip.h"
 
 namespace edgectl::web {
 namespace {
@@ -13,6 +14,8 @@ constexpr char kContentSecurityPolicy[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'";
+
+using StatusOrBody = absl::StatusOr<std::string>;
 
 constexpr size_t kMaxParameterBytes = 250;  // edge_job's id columns are VARCHAR(250)
 
@@ -26,12 +29,21 @@ void Error(httplib::Response& res, int status, const std::string& message) {
   Json(res, status, Dump(nlohmann::json{{"error", message}}));
 }
 
-// The database could not answer: 503 with the reason (never credentials: pg_status.h).
-void Answer(httplib::Response& res, const absl::StatusOr<std::string>& body) {
-  if (body.ok()) {
-    Json(res, 200, *body);
+// The cached answer, gzip-compressed when the viewer accepts it (the Content-Type carries a
+// charset, so cpp-httplib does not compress it again per request); the database could not
+// answer: 503 with the reason (never credentials: pg_status.h).
+void Answer(const httplib::Request& req, httplib::Response& res,
+            const absl::StatusOr<std::shared_ptr<const CachedAnswer>>& answer) {
+  if (!answer.ok()) {
+    Error(res, 503, answer.status().ToString());
+    return;
+  }
+  res.set_header("Vary", "Accept-Encoding");
+  if (!(*answer)->gzip.empty() && AcceptsGzip(req.get_header_value("Accept-Encoding"))) {
+    res.set_header("Content-Encoding", "gzip");
+    Json(res, 200, (*answer)->gzip);
   } else {
-    Error(res, 503, body.status().ToString());
+    Json(res, 200, (*answer)->body);
   }
 }
 
@@ -84,8 +96,8 @@ void FleetApi::Mount(httplib::Server& server) {
                                                  httplib::Response& res) {
     ServeAsset(req.matches[1], res);
   });
-  server.Get("/api/workers", [this](const httplib::Request&, httplib::Response& res) {
-    Workers(res);
+  server.Get("/api/workers", [this](const httplib::Request& req, httplib::Response& res) {
+    Workers(req, res);
   });
   server.Get("/api/jobs", [this](const httplib::Request& req, httplib::Response& res) {
     Jobs(req, res);
@@ -93,8 +105,8 @@ void FleetApi::Mount(httplib::Server& server) {
   server.Get("/api/log", [this](const httplib::Request& req, httplib::Response& res) {
     Log(req, res);
   });
-  server.Get("/api/summary", [this](const httplib::Request&, httplib::Response& res) {
-    Summary(res);
+  server.Get("/api/summary", [this](const httplib::Request& req, httplib::Response& res) {
+    Summary(req, res);
   });
   // Read-only: nothing changes state through this server, whatever the path.
   auto refuse = [](const httplib::Request&, httplib::Response& res) {
@@ -120,8 +132,8 @@ void FleetApi::ServeAsset(const std::string& name, httplib::Response& res) const
   res.set_content(std::string(asset->body), std::string(asset->content_type));
 }
 
-void FleetApi::Workers(httplib::Response& res) {
-  Answer(res, reader_.Get("workers", [this](FleetQueries& q) -> absl::StatusOr<std::string> {
+void FleetApi::Workers(const httplib::Request& req, httplib::Response& res) {
+  Answer(req, res, reader_.Get("workers", [this](FleetQueries& q) -> StatusOrBody {
     absl::StatusOr<WorkerList> list = q.Workers();
     if (!list.ok()) return list.status();
     return Dump(WorkersJson(*list, registry_.Sessions(), clock_.Now()));
@@ -139,7 +151,7 @@ void FleetApi::Jobs(const httplib::Request& req, httplib::Response& res) {
   filter.limit = static_cast<int>(std::clamp<int64_t>(limit, 1, 1000));
   const std::string key = Key({"jobs", filter.state, filter.queue, filter.worker, filter.dag,
                                std::to_string(filter.limit)});
-  Answer(res, reader_.Get(key, [this, &filter](FleetQueries& q) -> absl::StatusOr<std::string> {
+  Answer(req, res, reader_.Get(key, [this, &filter](FleetQueries& q) -> StatusOrBody {
     absl::StatusOr<JobList> list = q.Jobs(filter);
     if (!list.ok()) return list.status();
     return Dump(JobsJson(*list, metrics_.dispatch_latency(), clock_.Now()));
@@ -167,15 +179,15 @@ void FleetApi::Log(const httplib::Request& req, httplib::Response& res) {
   const std::string key = Key({"log", job.dag_id, job.task_id, job.run_id,
                                std::to_string(job.map_index), std::to_string(job.try_number),
                                std::to_string(offset)});
-  Answer(res, reader_.Get(key, [&](FleetQueries& q) -> absl::StatusOr<std::string> {
+  Answer(req, res, reader_.Get(key, [&](FleetQueries& q) -> StatusOrBody {
     absl::StatusOr<LogSlice> slice = q.Log(job, offset, options_.max_log_bytes);
     if (!slice.ok()) return slice.status();
     return Dump(LogJson(job, *slice));
   }));
 }
 
-void FleetApi::Summary(httplib::Response& res) {
-  Answer(res, reader_.Get("summary", [this](FleetQueries& q) -> absl::StatusOr<std::string> {
+void FleetApi::Summary(const httplib::Request& req, httplib::Response& res) {
+  Answer(req, res, reader_.Get("summary", [this](FleetQueries& q) -> StatusOrBody {
     absl::StatusOr<WorkerList> workers = q.Workers();
     if (!workers.ok()) return workers.status();
     absl::StatusOr<JobCounts> counts = q.Counts();

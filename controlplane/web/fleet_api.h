@@ -48,10 +48,10 @@ class FleetApi {
 
  private:
   void ServeAsset(const std::string& name, httplib::Response& res) const;
-  void Workers(httplib::Response& res);
+  void Workers(const httplib::Request& req, httplib::Response& res);
   void Jobs(const httplib::Request& req, httplib::Response& res);
   void Log(const httplib::Request& req, httplib::Response& res);
-  void Summary(httplib::Response& res);
+  void Summary(const httplib::Request& req, httplib::Response& res);
 
   const FleetApiOptions options_;
   const controlplane::WorkerRegistry& registry_;

@@ -1,6 +1,7 @@
 #include "controlplane/web/fleet_reader.h"
 
 #include "controlplane/db/pg_status.h"
+#include "controlplane/web/gzip.h"
 
 namespace edgectl::web {
 namespace {
@@ -20,11 +21,12 @@ FleetReader::FleetReader(std::string libpq_dsn, absl::Duration ttl,
                          const controlplane::Clock& clock)
     : dsn_(WithTimeouts(std::move(libpq_dsn))), ttl_(ttl), clock_(clock) {}
 
-absl::StatusOr<std::string> FleetReader::Get(const std::string& key, const Compute& compute) {
+absl::StatusOr<std::shared_ptr<const CachedAnswer>> FleetReader::Get(const std::string& key,
+                                                                      const Compute& compute) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_.Now();
   if (auto it = cache_.find(key); it != cache_.end() && now < it->second.expires) {
-    return it->second.body;
+    return it->second.answer;
   }
   if (conn_ == nullptr || !conn_->is_open()) {
     try {
@@ -43,9 +45,13 @@ absl::StatusOr<std::string> FleetReader::Get(const std::string& key, const Compu
     if (absl::IsUnavailable(body.status())) conn_.reset();
     return body.status();
   }
+  auto answer = std::make_shared<CachedAnswer>();
+  absl::StatusOr<std::string> compressed = Gzip(*body);
+  if (compressed.ok()) answer->gzip = *std::move(compressed);
+  answer->body = *std::move(body);
   EvictLocked(now);
-  cache_[key] = Entry{*body, clock_.Now() + ttl_};
-  return body;
+  cache_[key] = Entry{answer, clock_.Now() + ttl_};
+  return answer;
 }
 
 void FleetReader::EvictLocked(absl::Time now) {

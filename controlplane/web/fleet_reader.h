@@ -5,9 +5,10 @@
 //   - uses one connection of its own (opened on first use, re-opened after a failure), never the
 //     dispatcher's pool, so page traffic cannot take a connection dispatch needs;
 //   - runs one read at a time;
-//   - keeps each answer (the rendered JSON body, keyed by what was asked) for `ttl` and hands it
-//     to every viewer asking the same within that time, so a hundred open pages polling every
-//     two seconds cost the database what one does.
+//   - keeps each answer (the rendered JSON body and its gzip, keyed by what was asked) for `ttl`
+//     and hands it to every viewer asking the same within that time, so a hundred open pages
+//     polling every two seconds cost the database, and the sidecar's CPU for rendering and
+//     compressing, what one does.
 // The cache holds at most kMaxEntries answers (expired ones are dropped first). Errors are not
 // cached. Thread-safe.
 #ifndef EDGECTL_CONTROLPLANE_WEB_FLEET_READER_H_
@@ -29,6 +30,12 @@
 
 namespace edgectl::web {
 
+// One answer as sent: the body, and the same gzip-compressed (empty if compression failed).
+struct CachedAnswer {
+  std::string body;
+  std::string gzip;
+};
+
 class FleetReader {
  public:
   static constexpr size_t kMaxEntries = 256;
@@ -39,14 +46,16 @@ class FleetReader {
   using Compute = std::function<absl::StatusOr<std::string>(FleetQueries&)>;
   // The cached answer for `key` when it is younger than the ttl, else compute(queries) (run
   // under the reader's lock, with a connection) and cache it.
-  absl::StatusOr<std::string> Get(const std::string& key, const Compute& compute);
+  // Shared, not copied: many viewers send the same bytes.
+  absl::StatusOr<std::shared_ptr<const CachedAnswer>> Get(const std::string& key,
+                                                           const Compute& compute);
 
   // How many times Get() had to ask the database (for tests and the benchmark).
   uint64_t computations() const;
 
  private:
   struct Entry {
-    std::string body;
+    std::shared_ptr<const CachedAnswer> answer;
     absl::Time expires;
   };
   void EvictLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

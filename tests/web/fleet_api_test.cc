@@ -14,6 +14,7 @@
 #include "controlplane/metrics.h"
 #include "controlplane/metrics_http_server.h"
 #include "controlplane/web/fleet_api.h"
+#include "controlplane/web/gzip.h"
 #include "controlplane/worker_registry.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -239,6 +240,21 @@ TEST_F(FleetApiTest, ManyViewersWithinASecondCostOneDatabaseRead) {
   // One read per cache period (1 s) that the loop spanned.
   EXPECT_LE(reads, static_cast<uint64_t>(absl::ToInt64Seconds(absl::Now() - start)) + 1);
   EXPECT_GE(reads, 1u);
+
+  // A browser accepting gzip gets the cached compressed bytes, which inflate to the same JSON.
+  httplib::Client raw("127.0.0.1", port_);
+  raw.set_decompress(false);
+  httplib::Result gz = raw.Get("/api/workers", {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(gz->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz->body.substr(0, 2), "\x1f\x8b");
+  httplib::Result plain = raw.Get("/api/workers", {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(json::parse(plain->body)["workers"][0]["worker_name"], "edge-a");
+  EXPECT_TRUE(AcceptsGzip("br, GZIP;q=0.5"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, br"));
+  EXPECT_FALSE(AcceptsGzip("identity"));
 }
 
 TEST_F(FleetApiTest, AnUnreachableDatabaseIsA503WithTheReason) {
