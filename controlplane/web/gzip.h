@@ -7,9 +7,9 @@
 #define EDGECTL_CONTROLPLANE_WEB_GZIP_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace edgectl::web {
 
