@@ -88,6 +88,20 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
       {"edge3", IdleJson(r.edge3_idle)},
       {"ratio_edge3_over_edgectl",
        Ratio(r.edge3_idle.per_worker_minute, r.edgectl_idle.per_worker_minute)}};
+  if (p.page_viewers > 0) {
+    const EdgectlDispatchResult& v = r.edgectl_dispatch_with_viewers;
+    report["fleet_page_viewers"] = {
+        {"viewers", r.viewers.viewers},
+        {"requests", r.viewers.requests},
+        {"failures", r.viewers.failures},
+        {"bytes", r.viewers.bytes},
+        {"answer", ToJson(r.viewers.answer)},
+        {"jobs", v.jobs},
+        {"missing", v.missing},
+        {"queued_to_delivered", ToJson(v.delivered)},
+        {"queued_to_running_acknowledged", ToJson(v.acknowledged)},
+        {"without_viewers_queued_to_delivered", ToJson(a.delivered)}};
+  }
   report["targets"] = {
       {"dispatch_p50_le_20ms", a.missing == 0 && a.delivered.p50 <= absl::Milliseconds(20)},
       {"idle_calls_per_worker_minute_le_2_5", r.edgectl_idle.per_worker_minute <= 2.5}};
@@ -142,6 +156,20 @@ std::string ReportText(const json& j) {
   }
   absl::StrAppend(&out, "  ratio edge3/edgectl: ", RatioText(idle["ratio_edge3_over_edgectl"]),
                   "\n\n");
+  if (j.contains("fleet_page_viewers")) {
+    const json& v = j["fleet_page_viewers"];
+    absl::StrAppend(
+        &out, "3. Dispatch latency with open fleet pages (each polls /api/summary, /api/workers, "
+              "/api/jobs every 2 s)\n",
+        LatencyLine("edgectl queued -> delivered, no viewers", v["without_viewers_queued_to_delivered"]),
+        LatencyLine(absl::StrCat("edgectl queued -> delivered, ", v["viewers"].dump(), " viewers").c_str(),
+                    v["queued_to_delivered"]),
+        LatencyLine("  ... -> running acknowledged, with viewers", v["queued_to_running_acknowledged"]),
+        absl::StrFormat("  jobs missing: %d; viewer requests %d (%d failed, %.1f MB answered)\n",
+                        v["missing"].get<int>(), v["requests"].get<int64_t>(),
+                        v["failures"].get<int64_t>(), Num(v["bytes"]) / 1e6),
+        LatencyLine("  a viewer's API answer", v["answer"]), "\n");
+  }
   absl::StrAppend(&out, "Design targets: dispatch p50 <= 20 ms: ",
                   j["targets"]["dispatch_p50_le_20ms"].get<bool>() ? "met" : "NOT met",
                   "; <= 2.5 REST calls per idle worker-minute: ",

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bench/bench_phases.h"
+#include "bench/page_viewers.h"
 #include "nlohmann/json.hpp"
 
 namespace edgectl::bench {
@@ -23,6 +24,7 @@ struct BenchParameters {
   double idle_time_scale = 10;
   absl::Duration idle_window = absl::Seconds(12);
   uint32_t seed = 1;
+  int page_viewers = 100;  // 0: no phase with open fleet pages
 };
 
 struct BenchResults {
@@ -30,6 +32,9 @@ struct BenchResults {
   Edge3DispatchResult edge3_dispatch;
   IdleCostResult edgectl_idle;
   IdleCostResult edge3_idle;
+  // The edgectl dispatch latency measured again while page_viewers fleet pages poll the sidecar.
+  EdgectlDispatchResult edgectl_dispatch_with_viewers;
+  PageViewerTally viewers;
 };
 
 nlohmann::json ReportJson(const BenchParameters& p, const BenchResults& r);

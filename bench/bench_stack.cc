@@ -50,7 +50,7 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   if (!database.ok()) return database.status();
   sidecar_options.database = *database;
   sidecar_options.listen_address = "127.0.0.1:0";
-  sidecar_options.metrics_address = "";
+  sidecar_options.metrics_address = "127.0.0.1:0";  // /metrics and the fleet page (viewers)
   sidecar_options.heartbeat_interval_seconds = options.heartbeat_interval_seconds;
   sidecar_options.dispatch_poll_interval = options.dispatch_poll_interval;
   absl::StatusOr<testing::TestPki> pki =
@@ -80,6 +80,8 @@ absl::Status BenchStack::IssueTokens(
     tx.commit();
   });
 }
+
+int BenchStack::http_port() const { return sidecar_->metrics_port(); }
 
 std::string BenchStack::sidecar_address() const {
   return absl::StrCat("127.0.0.1:", sidecar_->port());

@@ -44,6 +44,8 @@ class BenchStack {
   absl::Status Start(const BenchStackOptions& options);
 
   const std::string& dsn() const { return dsn_; }
+  // The sidecar's metrics/HTTP port, which also serves the fleet page and its /api/.
+  int http_port() const;
   std::string sidecar_address() const;
   // PEM of the CA that signed the sidecar's certificate (what workers trust).
   const std::string& ca_pem() const { return ca_pem_; }

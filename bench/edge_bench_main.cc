@@ -20,6 +20,7 @@
 #include "bench/bench_stack.h"
 #include "bench/edge3_fleet.h"
 #include "bench/edgectl_fleet.h"
+#include "bench/page_viewers.h"
 
 DEFINE_int32(workers, 1000, "connected edgectl workers");
 DEFINE_int32(jobs, 200, "jobs for the edgectl dispatch latency");
@@ -36,6 +37,9 @@ DEFINE_int32(idle_time_scale, 10,
 DEFINE_int32(idle_window_s, 12, "idle REST count: window per side, seconds");
 DEFINE_int32(seed, 1, "random seed (job targets, gaps, phases)");
 DEFINE_int32(max_run_s, 300, "abort the run (exit 2) after this many seconds");
+DEFINE_int32(page_viewers, 100,
+             "simulated open fleet pages polling the sidecar's /api/ during a second edgectl "
+             "dispatch latency measurement (0: skip)");
 DEFINE_string(json_out, "", "also write the report as JSON to this file");
 DEFINE_string(make_certs, "scripts/make-certs",
               "the certificate helper (the sidecar serves TLS; workers send tokens)");
@@ -74,6 +78,7 @@ BenchParameters ParametersFromFlags() {
   p.idle_time_scale = FLAGS_idle_time_scale;
   p.idle_window = absl::Seconds(FLAGS_idle_window_s);
   p.seed = static_cast<uint32_t>(FLAGS_seed);
+  p.page_viewers = FLAGS_page_viewers;
   return p;
 }
 
@@ -100,6 +105,17 @@ absl::Status RunEdgectl(BenchStack& stack, const BenchParameters& p, std::mt1993
       MeasureEdgectlDispatch(stack, fleet, p.edgectl_workers, p.edgectl_jobs, rng);
   if (!dispatch.ok()) return dispatch.status();
   results.edgectl_dispatch = *dispatch;
+  if (p.page_viewers <= 0) return absl::OkStatus();
+  // The same measurement again while fleet pages poll the sidecar's HTTP port.
+  Progress("edgectl dispatch latency with " + std::to_string(p.page_viewers) +
+           " fleet page viewers");
+  PageViewers viewers(stack.http_port(), p.page_viewers, static_cast<uint32_t>(rng()));
+  viewers.Start();
+  absl::SleepFor(PageViewers::kRound);  // every viewer has started polling
+  dispatch = MeasureEdgectlDispatch(stack, fleet, p.edgectl_workers, p.edgectl_jobs, rng);
+  results.viewers = viewers.Stop();
+  if (!dispatch.ok()) return dispatch.status();
+  results.edgectl_dispatch_with_viewers = *dispatch;
   return absl::OkStatus();
 }
 
@@ -163,8 +179,9 @@ int Run() {
       return 1;
     }
   }
-  const bool complete =
-      results.edgectl_dispatch.missing == 0 && results.edge3_dispatch.missing == 0;
+  const bool complete = results.edgectl_dispatch.missing == 0 &&
+                        results.edgectl_dispatch_with_viewers.missing == 0 &&
+                        results.edge3_dispatch.missing == 0;
   if (!complete) std::cerr << "edge_bench: some jobs never reached a worker (see 'missing')\n";
   return complete ? 0 : 1;
 }

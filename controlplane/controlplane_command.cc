@@ -38,6 +38,7 @@ struct Flags {
   std::string tls_key;
   std::string tls_client_ca;
   bool worker_tokens = false;
+  bool no_fleet_page = false;
   bool insecure_allow_unauthenticated = false;
   size_t rest_threads = 16;
   size_t db_connections = 4;
@@ -79,6 +80,7 @@ absl::Status ApplyFlags(const Flags& f, AirflowConfig& config) {
   set("edge", "controlplane_tls_key", f.tls_key);
   set("edge", "controlplane_tls_client_ca", f.tls_client_ca);
   if (f.worker_tokens) config.Set("edge", "controlplane_worker_tokens", "True");
+  if (f.no_fleet_page) config.Set("edge", "controlplane_fleet_page", "False");
   if (!f.jwt_secret_file.empty()) {
     absl::StatusOr<std::string> secret = ReadSecretFile(f.jwt_secret_file);
     if (!secret.ok()) return secret.status();
@@ -173,6 +175,10 @@ int Run(const Flags& flags) {
                     ? std::string("none")
                     : Printable(options->metrics_address, server.metrics_port()))
             << ")" << std::endl;
+  if (options->fleet_page && !options->metrics_address.empty()) {
+    std::cout << "fleet page on http://"
+              << Printable(options->metrics_address, server.metrics_port()) << "/" << std::endl;
+  }
   int signal = 0;
   // SIGHUP (a log rotation, an operator's reload) never stops the sidecar: its certificate
   // files and client CA are re-read on their own every reload interval, tokens on every call.
@@ -218,6 +224,9 @@ void AddControlPlaneCommand(CLI::App& app, cli::CliContext& context) {
   cmd->add_option("--metrics-address", flags->metrics_address,
                   "[edge] controlplane_metrics_address, /metrics HOST:PORT "
                   "(default 127.0.0.1:9464)");
+  cmd->add_flag("--no-fleet-page", flags->no_fleet_page,
+                "[edge] controlplane_fleet_page = False: serve only /metrics, not the read-only "
+                "fleet page (/) and its JSON API (/api/)");
   cmd->add_option("--heartbeat-interval", flags->heartbeat_interval,
                   "[edge] heartbeat_interval in seconds, told to workers (default 30)");
   cmd->add_option("--dispatch-poll-interval-ms", flags->dispatch_poll_interval_ms,

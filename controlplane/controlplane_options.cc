@@ -140,6 +140,7 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
   o.tls_key_file = config.GetOr("edge", "controlplane_tls_key", "");
   o.tls_client_ca_file = config.GetOr("edge", "controlplane_tls_client_ca", "");
   absl::StatusOr<bool> tokens = config.GetBool("edge", "controlplane_worker_tokens", false);
+  absl::StatusOr<bool> fleet_page = config.GetBool("edge", "controlplane_fleet_page", true);
   absl::StatusOr<int> reload = config.GetInt("edge", "controlplane_tls_reload_interval_sec", 10);
   absl::StatusOr<int> max_message =
       config.GetInt("edge", "controlplane_max_message_bytes", 4 << 20);
@@ -154,12 +155,13 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
       config.GetInt("edge", "controlplane_max_running_calls_per_worker", 4);
   absl::StatusOr<int> admissions = config.GetInt("edge", "controlplane_admissions_per_second", 500);
   for (const absl::Status& s :
-       {tokens.status(), reload.status(), max_message.status(), log_rate.status(),
+       {tokens.status(), fleet_page.status(), reload.status(), max_message.status(), log_rate.status(),
         log_streams.status(), connects.status(), queued.status(), running.status(),
         admissions.status()}) {
     if (!s.ok()) return s;
   }
   o.worker_tokens = *tokens;
+  o.fleet_page = *fleet_page;
   o.tls_reload_interval = absl::Seconds(*reload);
   o.max_message_bytes = *max_message > 0 ? static_cast<size_t>(*max_message) : 0;
   o.max_log_bytes_per_sec = *log_rate;

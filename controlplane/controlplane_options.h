@@ -8,7 +8,9 @@
 //   [database] sql_alchemy_conn           Airflow's metadata DB (SQLAlchemy URL or libpq string)
 //   [edge] controlplane_listen_address    gRPC address, default 127.0.0.1:50051 (loopback unless
 //                                         configured: a sidecar is not exposed by accident)
-//   [edge] controlplane_metrics_address   /metrics address, default 127.0.0.1:9464
+//   [edge] controlplane_metrics_address   /metrics address, default 127.0.0.1:9464; also serves
+//                                         the read-only fleet page (/, /api/*) unless
+//   [edge] controlplane_fleet_page        False (--no-fleet-page); default True
 //   [edge] heartbeat_interval             seconds, default 30 (returned to workers)
 //   [edge] controlplane_dispatch_poll_interval_ms   default 20 (p50 queued-to-dispatched
 //                                         ~ half of it plus one jobs/fetch)
@@ -55,6 +57,7 @@ struct ControlPlaneOptions {
   DatabaseUrl database;
   std::string listen_address = "127.0.0.1:50051";
   std::string metrics_address = "127.0.0.1:9464";  // "" = no metrics endpoint
+  bool fleet_page = true;  // the fleet page and /api/* beside /metrics (controlplane/web/)
   int heartbeat_interval_seconds = 30;
   absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
   absl::Duration ack_timeout = absl::Seconds(30);

@@ -115,6 +115,12 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
   if (relay_ != nullptr) {
     metrics_.AddSection([this](std::string* out) { relay_->metrics().AppendPrometheusText(out); });
   }
+  metrics_.SetClock(clock_);
+  if (options_.fleet_page) {
+    fleet_ = std::make_unique<web::FleetApi>(
+        web::FleetApiOptions{options_.database.libpq_dsn()}, registry_, metrics_, clock_);
+    metrics_http_.Mount([this](httplib::Server& server) { fleet_->Mount(server); });
+  }
 }
 
 ControlPlaneServer::~ControlPlaneServer() { Shutdown(); }

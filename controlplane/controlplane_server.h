@@ -2,7 +2,8 @@
 //
 // The sidecar assembled: the gRPC server (callback API, default health service), the domain
 // objects (registry, dispatcher, relays, state watcher), the executor for blocking calls and the
-// /metrics endpoint. The EdgeApi is wrapped in TimedEdgeApi so every REST call is measured.
+// /metrics endpoint (with the read-only fleet page, controlplane/web/, unless options.fleet_page
+// is off). The EdgeApi is wrapped in TimedEdgeApi so every REST call is measured.
 // Stateless apart from live connections: any number of sidecars may share one database.
 // Start() returns once the ports are bound; Shutdown() cancels worker streams and stops cleanly.
 // Health: SERVING while the database answers (checked every 2 s), NOT_SERVING otherwise.
@@ -42,6 +43,7 @@
 #include "controlplane/worker_registration.h"
 #include "controlplane/worker_registry.h"
 #include "controlplane/worker_state_watcher.h"
+#include "controlplane/web/fleet_api.h"
 
 namespace edgectl::controlplane {
 
@@ -89,6 +91,7 @@ class ControlPlaneServer {
   WorkerStateWatcher watcher_;
   std::unique_ptr<ExecutionRelayService> relay_;  // nullptr when the relay is off
   EdgeWorkerService service_;
+  std::unique_ptr<web::FleetApi> fleet_;  // with options_.fleet_page only
   MetricsHttpServer metrics_http_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -12,6 +12,11 @@ absl::StatusOr<ClaimResult> JobClaims::Claim(const std::string& worker_name,
   if (!result.ok()) return result.status();  // the worker asks again; the ledger still waits
   ledger_.Acknowledge(worker_name, dispatch_id, key);
   metrics_.ClaimDecided(result->granted);
+  if (result->queued_for.has_value()) {  // the first grant: the job has reached its worker
+    metrics_.DispatchLatencyObserved(
+        DispatchJobId(key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number),
+        *result->queued_for);
+  }
   if (result->granted) {
     spdlog::debug("claim: job {} confirmed for worker {}", DescribeJob(key), worker_name);
   } else {

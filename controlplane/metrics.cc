@@ -29,6 +29,22 @@ void Metrics::AddSection(std::function<void(std::string*)> render) {
   sections_.push_back(std::move(render));
 }
 
+void Metrics::DispatchLatencyObserved(const std::string& job_id, absl::Duration latency) {
+  dispatch_latency_.Record(job_id, latency, clock_->Now());
+  const double seconds = absl::ToDoubleSeconds(latency);
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) ++dispatch_histogram_.buckets[i];
+  }
+  ++dispatch_histogram_.count;
+  dispatch_histogram_.sum += seconds;
+}
+
+size_t Metrics::connected_workers() const {
+  absl::MutexLock lock(&mu_);
+  return connected_workers_ ? connected_workers_() : 0;
+}
+
 void Metrics::CallRefused(const std::string& reason) {
   absl::MutexLock lock(&mu_);
   ++refused_[reason];
@@ -108,6 +124,20 @@ std::string Metrics::RenderPrometheusText() const {
                   "edgectl_controlplane_claims_total{outcome=\"refused\"} ",
                   claims_refused_.load(), "\n");
   for (const auto& render : sections_) render(&out);
+  absl::StrAppend(&out,
+                  "# HELP edgectl_controlplane_dispatch_latency_seconds From a job's queued_dttm "
+                  "to its worker's claim being granted (PostgreSQL's clock).\n",
+                  "# TYPE edgectl_controlplane_dispatch_latency_seconds histogram\n");
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    absl::StrAppend(&out, "edgectl_controlplane_dispatch_latency_seconds_bucket{le=\"",
+                    kLatencyBuckets[i], "\"} ", dispatch_histogram_.buckets[i], "\n");
+  }
+  absl::StrAppend(&out, "edgectl_controlplane_dispatch_latency_seconds_bucket{le=\"+Inf\"} ",
+                  dispatch_histogram_.count, "\n",
+                  "edgectl_controlplane_dispatch_latency_seconds_sum ",
+                  absl::StrFormat("%.6f", dispatch_histogram_.sum), "\n",
+                  "edgectl_controlplane_dispatch_latency_seconds_count ",
+                  dispatch_histogram_.count, "\n");
   return out;
 }
 

@@ -11,6 +11,9 @@
 //   edgectl_controlplane_rest_errors_total{endpoint,code}     counter
 //   edgectl_controlplane_calls_refused_total{reason}          counter (unauthenticated, ...)
 //   edgectl_controlplane_claims_total{outcome}                counter (granted, refused)
+//   edgectl_controlplane_dispatch_latency_seconds             histogram (queued -> claimed)
+// The dispatch latencies also go to a DispatchLatencyLog (the last hour per minute, recent jobs)
+// that the fleet page reads: the page and /metrics are fed by the same observation.
 #ifndef EDGECTL_CONTROLPLANE_METRICS_H_
 #define EDGECTL_CONTROLPLANE_METRICS_H_
 
@@ -27,6 +30,8 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controlplane/clock.h"
+#include "controlplane/dispatch_latency_log.h"
 
 namespace edgectl::controlplane {
 
@@ -44,10 +49,19 @@ class Metrics {
   void ClaimDecided(bool granted) { (granted ? claims_granted_ : claims_refused_).fetch_add(1); }
   void RecordRestCall(const std::string& endpoint, absl::Duration latency,
                       const absl::Status& status);
+  // A job try reached a worker: its claim was granted `latency` after it was queued.
+  void DispatchLatencyObserved(const std::string& job_id, absl::Duration latency);
+  // The clock DispatchLatencyLog minutes are taken from (default: the system clock; must
+  // outlive this object).
+  void SetClock(const Clock& clock) { clock_ = &clock; }
 
   uint64_t jobs_dispatched() const { return jobs_dispatched_.load(); }
   uint64_t dispatches_requeued() const { return dispatches_requeued_.load(); }
   uint64_t calls_refused(const std::string& reason) const;
+  uint64_t claims_granted() const { return claims_granted_.load(); }
+  uint64_t claims_refused() const { return claims_refused_.load(); }
+  size_t connected_workers() const;
+  const DispatchLatencyLog& dispatch_latency() const { return dispatch_latency_; }
 
   std::string RenderPrometheusText() const;
   // Metrics another component renders itself (appended to RenderPrometheusText at render time).
@@ -60,6 +74,9 @@ class Metrics {
     double sum = 0;
   };
 
+  SystemClock system_clock_;
+  const Clock* clock_ = &system_clock_;
+  DispatchLatencyLog dispatch_latency_;
   std::atomic<uint64_t> jobs_dispatched_{0};
   std::atomic<uint64_t> dispatches_requeued_{0};
   std::atomic<uint64_t> job_state_duplicates_{0};
@@ -68,6 +85,7 @@ class Metrics {
   mutable absl::Mutex mu_;
   std::function<size_t()> connected_workers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  Histogram dispatch_histogram_ ABSL_GUARDED_BY(mu_);
   std::map<std::pair<std::string, std::string>, uint64_t> errors_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> refused_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void(std::string*)>> sections_ ABSL_GUARDED_BY(mu_);

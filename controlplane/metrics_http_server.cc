@@ -5,6 +5,7 @@
 namespace edgectl::controlplane {
 
 MetricsHttpServer::MetricsHttpServer(const Metrics& metrics) {
+  server_.set_keep_alive_max_count(1);
   server_.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.RenderPrometheusText(), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -1,12 +1,16 @@
 // File: controlplane/metrics_http_server.h
 //
 // Serves GET /metrics (Prometheus text format 0.0.4) on its own address with cpp-httplib, apart
-// from the gRPC port so scraping needs no gRPC and the endpoint can stay on localhost.
+// from the gRPC port so scraping needs no gRPC and the endpoint can stay on localhost. Other
+// routes (the fleet page, controlplane/web/) are mounted with Mount() before Start().
+// Each connection serves one request and closes: an idle keep-alive connection would hold one
+// of the server's few threads, so a hundred open pages could starve /metrics scrapes.
 #ifndef EDGECTL_CONTROLPLANE_METRICS_HTTP_SERVER_H_
 #define EDGECTL_CONTROLPLANE_METRICS_HTTP_SERVER_H_
 
 #include <httplib.h>
 
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -19,6 +23,9 @@ class MetricsHttpServer {
  public:
   explicit MetricsHttpServer(const Metrics& metrics);
   ~MetricsHttpServer();
+
+  // Lets `mount` add routes and default headers (before Start()).
+  void Mount(const std::function<void(httplib::Server&)>& mount) { mount(server_); }
 
   // Binds host:port (0 = any free port) and serves in a background thread; returns the port.
   absl::StatusOr<int> Start(const std::string& host, int port);

@@ -54,14 +54,27 @@ constexpr char kJobKeyMatch[] =
 // The decision on an unconfirmed claim of `worker` (state 'restarting'), in one conditional
 // UPDATE: confirm it ('running') or take it back ('queued'). PostgreSQL's row lock lets only one
 // of the two see 'restarting'. Returns whether the row changed.
-bool DecideClaim(pqxx::work& tx, const char* set, const bridge::JobKey& key,
-                 const std::string& worker) {
+// The decided row, when there was one to decide: how long ago it was queued (NULL-safe).
+struct Decision {
+  bool changed = false;
+  std::optional<absl::Duration> queued_for;
+};
+
+Decision DecideClaim(pqxx::work& tx, const char* set, const bridge::JobKey& key,
+                     const std::string& worker) {
+  // clock_timestamp(), not now(): the claim's own moment, on the same clock as queued_dttm.
   pqxx::result r = tx.exec_params(
       absl::StrCat("UPDATE edge_job SET ", set, ", last_update = now() WHERE ", kJobKeyMatch,
-                   " AND edge_worker = $7 AND state = 'restarting'"),
+                   " AND edge_worker = $7 AND state = 'restarting' RETURNING "
+                   "extract(epoch FROM clock_timestamp() - queued_dttm)"),
       key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
       worker);
-  return r.affected_rows() > 0;
+  Decision decision;
+  decision.changed = r.affected_rows() > 0;
+  if (decision.changed && !r[0][0].is_null()) {
+    decision.queued_for = absl::Seconds(r[0][0].as<double>());
+  }
+  return decision;
 }
 
 // The job's state and owner in `tx`; nullopt when there is no such row.
@@ -94,7 +107,8 @@ absl::StatusOr<bool> PgSidecarStore::RequeueJob(const bridge::JobKey& key,
                                                 const std::string& worker_name) {
   return pool_.With("requeue job", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    const bool taken_back = DecideClaim(tx, "state = 'queued', edge_worker = NULL", key, worker_name);
+    const bool taken_back =
+        DecideClaim(tx, "state = 'queued', edge_worker = NULL", key, worker_name).changed;
     tx.commit();
     return taken_back;
   });
@@ -107,9 +121,10 @@ absl::StatusOr<ClaimResult> PgSidecarStore::ConfirmClaim(const bridge::JobKey& k
     // Only an unconfirmed claim of this very worker becomes 'running'; a requeue (RequeueJob,
     // RequeueStaleClaims) is the opposite decision on the same row.
     ClaimResult result;
-    if (DecideClaim(tx, "state = 'running'", key, worker_name)) {
+    if (Decision d = DecideClaim(tx, "state = 'running'", key, worker_name); d.changed) {
       tx.commit();
       result.granted = true;
+      result.queued_for = d.queued_for;
       result.state = "running";
       result.worker = worker_name;
       return result;

@@ -45,6 +45,9 @@ struct ClaimResult {
   bool granted = false;
   std::string state;   // the row's state after the decision ("" when the row is gone)
   std::string worker;  // the row's edge_worker ("" when NULL or gone)
+  // When this decision confirmed the claim: how long the job had been queued (queued_dttm to
+  // now, on the database's clock). Unset for a repeated ask or an unknown queued_dttm.
+  std::optional<absl::Duration> queued_for;
 };
 
 // A log slice edge_logs already holds.

@@ -114,6 +114,16 @@ std::vector<std::string> WorkerRegistry::ConnectedWorkers() const {
   return names;
 }
 
+std::vector<SessionView> WorkerRegistry::Sessions() const {
+  std::vector<SessionView> out;
+  absl::MutexLock lock(&mu_);
+  out.reserve(sessions_.size());
+  for (const auto& [name, s] : sessions_) {
+    out.push_back(SessionView{name, s.info, s.state, s.reported_free, s.stalled});
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> WorkerRegistry::TokenSessions() const {
   std::vector<std::pair<std::string, std::string>> out;
   absl::MutexLock lock(&mu_);

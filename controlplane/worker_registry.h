@@ -44,6 +44,15 @@ struct DispatchCandidate {
   int reported_free = 0;
 };
 
+// A connected worker as the fleet page shows it (a copy; no stream).
+struct SessionView {
+  std::string worker_name;
+  SessionInfo info;
+  std::string state;  // as the sidecar last saw it
+  int reported_free = 0;
+  bool stalled = false;
+};
+
 class WorkerRegistry {
  public:
   // Returns the session id to pass to Detach(), and cancels a previous stream of the same
@@ -75,6 +84,8 @@ class WorkerRegistry {
             std::function<void(bool written)> written);
 
   std::vector<std::string> ConnectedWorkers() const;
+  // Every open session, by worker name (read-only; for the fleet page).
+  std::vector<SessionView> Sessions() const;
   // (worker, token hash) of sessions authenticated by a token.
   std::vector<std::pair<std::string, std::string>> TokenSessions() const;
   // Ends the worker's stream with `why` (revoked token, taken over registration).

@@ -50,6 +50,13 @@ void ReadSysinfo(const pqxx::field& field, WorkerRecord* record) {
   if (auto it = sysinfo.find("free_concurrency"); it != sysinfo.end()) {
     record->free_concurrency = PythonStrOfJson(*it);
   }
+  for (auto [key, field] : {std::pair{"airflow_version", &WorkerRecord::airflow_version},
+                            std::pair{"edge_provider_version", &WorkerRecord::edge_provider_version},
+                            std::pair{"edgectl_version", &WorkerRecord::edgectl_version}}) {
+    if (auto it = sysinfo.find(key); it != sysinfo.end() && !it->is_null()) {
+      record->*field = PythonStrOfJson(*it);
+    }
+  }
 }
 
 std::optional<std::vector<std::string>> ReadQueues(const pqxx::field& field) {
@@ -125,7 +132,8 @@ absl::Status ValidateQueueNames(const std::vector<std::string>& queues) {
 absl::StatusOr<std::vector<WorkerRecord>> WorkerAdmin::List(const WorkerFilter& filter) {
   std::string sql =
       "SELECT worker_name, state, queues, jobs_active, sysinfo::text, maintenance_comment, "
-      "concurrency FROM edge_worker WHERE TRUE";
+      "concurrency, extract(epoch FROM first_online), extract(epoch FROM last_update) "
+      "FROM edge_worker WHERE TRUE";
   std::vector<std::string> params;
   if (!filter.states.empty()) {
     sql += " AND state IN (";
@@ -153,6 +161,8 @@ absl::StatusOr<std::vector<WorkerRecord>> WorkerAdmin::List(const WorkerFilter& 
       ReadSysinfo(row[4], &record);
       if (!row[5].is_null()) record.maintenance_comment = row[5].as<std::string>();
       if (!row[6].is_null()) record.concurrency_override = row[6].as<int>();
+      if (!row[7].is_null()) record.first_online = row[7].as<double>();
+      if (!row[8].is_null()) record.last_update = row[8].as<double>();
       if (ServesAnyOf(record, filter.queues)) out.push_back(std::move(record));
     }
     return out;

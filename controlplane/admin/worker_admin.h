@@ -43,6 +43,13 @@ struct WorkerRecord {
   std::optional<std::string> free_concurrency;
   std::optional<std::string> maintenance_comment;
   std::optional<int> concurrency_override;  // edge_worker.concurrency (set-worker-concurrency)
+  // Not printed by list-workers; for the fleet page (controlplane/web/). Seconds since the epoch.
+  std::optional<double> first_online;
+  std::optional<double> last_update;  // the last heartbeat (or state change)
+  // From sysinfo; nullopt when absent.
+  std::optional<std::string> airflow_version;
+  std::optional<std::string> edge_provider_version;
+  std::optional<std::string> edgectl_version;
 };
 
 struct WorkerFilter {
