@@ -9,12 +9,17 @@ set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 edgectl=$(readlink -f "$1") worker=$(readlink -f "$2") build_deb=$(readlink -f "$3")
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || fail "installs a package: run as root (CI does)"
+# Installing a package needs root: as root, or through password-less sudo (as scripts/setup).
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo -n true 2>/dev/null || fail "installs a package: run as root or with password-less sudo"
+  SUDO="sudo -n"
+fi
 dpkg -s edgectl >/dev/null 2>&1 && fail "an edgectl package is installed already; not touching it"
 
 out=$(mktemp -d)
 cleanup() {
-  dpkg --purge edgectl >/dev/null 2>&1 || true
+  $SUDO dpkg --purge edgectl >/dev/null 2>&1 || true
   rm -rf "$out"
 }
 trap cleanup EXIT
@@ -36,7 +41,7 @@ for pkg in libgrpc++1.51 libpqxx-6.4 libcurl4 libc6; do
 done
 ldd "$worker" | grep -q libpqxx && fail "edgectl-worker links libpqxx"
 
-with_dpkg dpkg -i "$deb" || fail "dpkg -i failed"
+with_dpkg $SUDO dpkg -i "$deb" || fail "dpkg -i failed"
 /usr/bin/edgectl --version | grep -q "^edgectl 0.2.0 (commit " || fail "edgectl --version: $(/usr/bin/edgectl --version)"
 /usr/bin/edgectl-worker --version | grep -q "^edgectl 0.2.0 (commit " || fail "edgectl-worker --version"
 getent passwd edgectl >/dev/null || fail "no edgectl user"
@@ -49,10 +54,10 @@ for unit in edgectl-controlplane.service edgectl-worker@.service; do
   systemd-analyze verify "/lib/systemd/system/$unit" || fail "systemd-analyze verify $unit"
 done
 
-with_dpkg dpkg -r edgectl || fail "dpkg -r failed"
+with_dpkg $SUDO dpkg -r edgectl || fail "dpkg -r failed"
 [ ! -e /usr/bin/edgectl ] && [ ! -e /usr/bin/edgectl-worker ] || fail "binaries left after dpkg -r"
 [ ! -e /lib/systemd/system/edgectl-controlplane.service ] || fail "unit left after dpkg -r"
-with_dpkg dpkg --purge edgectl || fail "dpkg --purge failed"
+with_dpkg $SUDO dpkg --purge edgectl || fail "dpkg --purge failed"
 getent passwd edgectl >/dev/null && fail "edgectl user left after purge"
 [ ! -e /etc/edgectl ] || fail "/etc/edgectl left after purge"
 echo "PASS: built, installed, verified and removed $(basename "$deb")"
