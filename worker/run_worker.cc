@@ -117,18 +117,14 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     spdlog::error("{}", std::string(versions.status().message()));
     return 1;
   }
+  // A stale one (its process gone) is cleaned up when the PID file is written (WritePidFile).
   if (std::optional<pid_t> pid = ReadPidFile(options->paths.pid_file);
-      pid.has_value() && *pid != getpid()) {
-    if (ProcessExists(*pid)) {
-      spdlog::error(
-          "The PID file {} contains the PID of another running process. Configuration issue: "
-          "edge worker instance must use different PID file paths!",
-          options->paths.pid_file);
-      return 1;
-    }
-    // Left by a worker that was killed: nothing reads it any more.
-    std::remove(options->paths.pid_file.c_str());
-    spdlog::info("Removed the stale PID file {} (pid {} is gone)", options->paths.pid_file, *pid);
+      pid.has_value() && *pid != getpid() && ProcessExists(*pid)) {
+    spdlog::error(
+        "The PID file {} contains the PID of another running process. Configuration issue: edge "
+        "worker instance must use different PID file paths!",
+        options->paths.pid_file);
+    return 1;
   }
   if (options->daemon && !Daemonize(*options)) return 0;
   SetUpLogging(*options);
