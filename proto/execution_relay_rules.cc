@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -55,6 +57,24 @@ absl::Status CheckExecutionPath(absl::string_view path) {
     if (decoded == "." || decoded == "..") return refuse("a path with . or .. segments is refused");
   }
   return absl::OkStatus();
+}
+
+ExecutionApiResponse RelayDetailResponse(int status, const std::string& detail) {
+  ExecutionApiResponse response;
+  response.set_status(status);
+  HttpHeader* type = response.add_headers();
+  type->set_name("content-type");
+  type->set_value("application/json");
+  response.set_body(nlohmann::json{{"detail", detail}}.dump());
+  return response;
+}
+
+ExecutionApiResponse RelayBusyResponse(const std::string& detail) {
+  ExecutionApiResponse response = RelayDetailResponse(503, detail);
+  HttpHeader* retry = response.add_headers();
+  retry->set_name("retry-after");
+  retry->set_value("1");
+  return response;
 }
 
 }  // namespace edgectl::v1

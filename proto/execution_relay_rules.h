@@ -8,9 +8,11 @@
 #define EDGECTL_PROTO_EXECUTION_RELAY_RULES_H_
 
 #include <cstddef>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "proto/edge_worker.pb.h"
 
 namespace edgectl::v1 {
 
@@ -31,6 +33,12 @@ bool IsHopByHopHeader(absl::string_view name);
 // backslashes, which a proxy in front of the API server might resolve to another route;
 // PERMISSION_DENIED otherwise, with a message saying what the relay carries.
 absl::Status CheckExecutionPath(absl::string_view path);
+
+// An answer the relay makes itself (on either end), in FastAPI's error shape
+// ({"detail": ...}, application/json) so the Task SDK reads it like the API server's own.
+ExecutionApiResponse RelayDetailResponse(int status, const std::string& detail);
+// A 503 with `Retry-After: 1`: the relay is busy, the Task SDK retries.
+ExecutionApiResponse RelayBusyResponse(const std::string& detail);
 
 }  // namespace edgectl::v1
 

@@ -1,7 +1,5 @@
 #include "controlplane/execution_relay/execution_api_forwarder.h"
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -20,16 +18,6 @@ bool KnownMethod(const std::string& method) {
 
 }  // namespace
 
-v1::ExecutionApiResponse RelayDetailResponse(int status, const std::string& detail) {
-  v1::ExecutionApiResponse response;
-  response.set_status(status);
-  v1::HttpHeader* type = response.add_headers();
-  type->set_name("content-type");
-  type->set_value("application/json");
-  response.set_body(nlohmann::json{{"detail", detail}}.dump());
-  return response;
-}
-
 ExecutionApiForwarder::ExecutionApiForwarder(ExecutionApiForwarderOptions options,
                                              bridge::HttpTransport& transport,
                                              RelayMetrics& metrics)
@@ -47,15 +35,15 @@ v1::ExecutionApiResponse ExecutionApiForwarder::Forward(
 v1::ExecutionApiResponse ExecutionApiForwarder::ForwardChecked(
     const v1::ExecutionApiRequest& request) const {
   if (absl::Status path = v1::CheckExecutionPath(request.path()); !path.ok()) {
-    return RelayDetailResponse(403, std::string(path.message()));
+    return v1::RelayDetailResponse(403, std::string(path.message()));
   }
   if (!KnownMethod(request.method())) {
-    return RelayDetailResponse(
+    return v1::RelayDetailResponse(
         400, absl::StrCat("the edgectl relay does not carry HTTP method '",
                           request.method().substr(0, 16), "'"));
   }
   if (request.body().size() > options_.max_body_bytes) {
-    return RelayDetailResponse(
+    return v1::RelayDetailResponse(
         413, absl::StrCat("the request body has ", request.body().size(),
                           " bytes; the edgectl relay carries at most ", options_.max_body_bytes));
   }
@@ -78,14 +66,14 @@ v1::ExecutionApiResponse ExecutionApiForwarder::ForwardChecked(
   absl::StatusOr<bridge::HttpResponse> answer = transport_.Send(out);
   if (!answer.ok()) {
     const bool timed_out = answer.status().code() == absl::StatusCode::kDeadlineExceeded;
-    return RelayDetailResponse(
+    return v1::RelayDetailResponse(
         timed_out ? 504 : 502,
         absl::StrCat("edgectl sidecar relay: the Airflow API server's Execution API ",
                      timed_out ? "did not answer in time" : "could not be reached", ": ",
                      answer.status().message()));
   }
   if (answer->body.size() > options_.max_body_bytes) {
-    return RelayDetailResponse(
+    return v1::RelayDetailResponse(
         502, absl::StrCat("edgectl sidecar relay: the API server's answer has ",
                           answer->body.size(), " bytes; the relay carries at most ",
                           options_.max_body_bytes));

@@ -42,9 +42,6 @@ class ExecutionApiForwarder {
   RelayMetrics& metrics_;
 };
 
-// FastAPI's error shape, for answers the relay makes itself.
-v1::ExecutionApiResponse RelayDetailResponse(int status, const std::string& detail);
-
 }  // namespace edgectl::controlplane
 
 #endif  // EDGECTL_CONTROLPLANE_EXECUTION_RELAY_EXECUTION_API_FORWARDER_H_

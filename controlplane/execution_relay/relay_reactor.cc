@@ -109,7 +109,7 @@ void RelayReactor::Handle() {
     ++outbox->in_flight;
   }
   if (!valid.ok()) {
-    v1::ExecutionApiResponse bad = RelayDetailResponse(400, std::string(valid.message()));
+    v1::ExecutionApiResponse bad = v1::RelayDetailResponse(400, std::string(valid.message()));
     bad.set_request_id(request->request_id());
     Deliver(outbox, std::move(bad));
   } else if (!admitted) {

@@ -1,16 +1,14 @@
 #include "controlplane/execution_relay/relay_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "proto/execution_relay_rules.h"
 
 namespace edgectl::controlplane {
 
 v1::ExecutionApiResponse RelayBusyResponse(uint64_t request_id, const std::string& why) {
   v1::ExecutionApiResponse response =
-      RelayDetailResponse(503, absl::StrCat("edgectl sidecar relay: ", why, "; retry"));
+      v1::RelayBusyResponse(absl::StrCat("edgectl sidecar relay: ", why, "; retry"));
   response.set_request_id(request_id);
-  v1::HttpHeader* retry = response.add_headers();
-  retry->set_name("retry-after");
-  retry->set_value("1");
   return response;
 }
 

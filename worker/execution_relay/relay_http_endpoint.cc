@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -12,21 +10,6 @@
 
 namespace edgectl::worker {
 namespace {
-
-void AddHeader(v1::ExecutionApiResponse& response, const std::string& name,
-               const std::string& value) {
-  v1::HttpHeader* header = response.add_headers();
-  header->set_name(name);
-  header->set_value(value);
-}
-
-v1::ExecutionApiResponse DetailResponse(int status, const std::string& detail) {
-  v1::ExecutionApiResponse response;
-  response.set_status(status);
-  AddHeader(response, "content-type", "application/json");
-  response.set_body(nlohmann::json{{"detail", detail}}.dump());
-  return response;
-}
 
 v1::ExecutionApiRequest ToRelayRequest(const httplib::Request& req) {
   v1::ExecutionApiRequest out;
@@ -80,20 +63,16 @@ v1::ExecutionApiResponse RelayFailureResponse(const absl::Status& status) {
   const std::string why(status.message());
   switch (status.code()) {
     case absl::StatusCode::kDeadlineExceeded:
-      return DetailResponse(504, absl::StrCat("edgectl worker relay: ", why));
-    case absl::StatusCode::kResourceExhausted: {
-      v1::ExecutionApiResponse response =
-          DetailResponse(503, absl::StrCat("edgectl worker relay: ", why, "; retry"));
-      AddHeader(response, "retry-after", "1");
-      return response;
-    }
+      return v1::RelayDetailResponse(504, absl::StrCat("edgectl worker relay: ", why));
+    case absl::StatusCode::kResourceExhausted:
+      return v1::RelayBusyResponse(absl::StrCat("edgectl worker relay: ", why, "; retry"));
     case absl::StatusCode::kUnimplemented:
-      return DetailResponse(
+      return v1::RelayDetailResponse(
           502, "edgectl worker relay: the sidecar does not relay the Execution API (an edgectl "
                "controlplane older than protocol version 2, or one started with "
                "[edge] controlplane_execution_api_relay = False)");
     default:
-      return DetailResponse(
+      return v1::RelayDetailResponse(
           502, absl::StrCat("edgectl worker relay: the sidecar could not be reached (",
                             absl::StatusCodeToString(status.code()), ": ", why, ")"));
   }
@@ -118,7 +97,7 @@ void RelayHttpEndpoint::Install() {
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     v1::ExecutionApiRequest request = ToRelayRequest(req);
     if (absl::Status path = v1::CheckExecutionPath(request.path()); !path.ok()) {
-      Answer(DetailResponse(403, std::string(path.message())), res);
+      Answer(v1::RelayDetailResponse(403, std::string(path.message())), res);
       return;
     }
     absl::StatusOr<v1::ExecutionApiResponse> answer = relay_(std::move(request));
