@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/execution_api_url.h"
 #include "common/tls_files.h"
+#include "controlplane/observability/probe_routes.h"
 #include "controlplane/pg_sidecar_store.h"
 #include "proto/execution_relay_rules.h"
 
@@ -102,7 +103,7 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                   *store_, edge_api_, executor_, clock_, metrics_),
       claims_(*store_, ledger_, metrics_),
       job_states_(edge_api_, *store_, registry_, ledger_, clock_, metrics_),
-      logs_(edge_api_, *store_, options_.push_log_chunk_size),
+      logs_(edge_api_, *store_, options_.push_log_chunk_size, &metrics_),
       watcher_(options_.state_poll_interval, options_.heartbeat_interval_seconds, registry_,
                *store_, tokens_),
       relay_(MakeRelay(options_)),
@@ -110,11 +111,17 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                                     registration_, ledger_, dispatcher_, claims_, job_states_,
                                     logs_, watcher_, options_.heartbeat_interval_seconds,
                                     options_.max_message_bytes, relay_.get()}),
+      probe_db_(options_.database.libpq_dsn()),
+      fleet_gauges_(probe_db_, system_clock_),
+      readiness_([this] { return probe_db_.Ping(); },
+                 [this] { return edge_api_.Health().status(); }, system_clock_),
       metrics_http_(metrics_) {
   metrics_.SetConnectedWorkersSource([this] { return registry_.size(); });
+  metrics_.scrape().AddCollector([this] { return fleet_gauges_.Collect(); });
   if (relay_ != nullptr) {
-    metrics_.AddSection([this](std::string* out) { relay_->metrics().AppendPrometheusText(out); });
+    metrics_.scrape().AddCollector([this] { return relay_->metrics().Collect(); });
   }
+  metrics_http_.Mount([this](httplib::Server& server) { MountProbeRoutes(server, readiness_); });
   metrics_.SetClock(clock_);
   if (options_.fleet_page) {
     fleet_ = std::make_unique<web::FleetApi>(

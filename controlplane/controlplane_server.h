@@ -43,6 +43,9 @@
 #include "controlplane/worker_registration.h"
 #include "controlplane/worker_registry.h"
 #include "controlplane/worker_state_watcher.h"
+#include "controlplane/observability/fleet_gauges.h"
+#include "controlplane/observability/pg_probe_connection.h"
+#include "controlplane/observability/readiness.h"
 #include "controlplane/web/fleet_api.h"
 
 namespace edgectl::controlplane {
@@ -92,6 +95,11 @@ class ControlPlaneServer {
   std::unique_ptr<ExecutionRelayService> relay_;  // nullptr when the relay is off
   EdgeWorkerService service_;
   std::unique_ptr<web::FleetApi> fleet_;  // with options_.fleet_page only
+  // /metrics' fleet gauges and /readyz read through a connection of their own, and keep time by
+  // the system clock whatever clock_ is (their caches are about real scrape intervals).
+  PgProbeConnection probe_db_;
+  FleetGauges fleet_gauges_;
+  ReadinessProbe readiness_;
   MetricsHttpServer metrics_http_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

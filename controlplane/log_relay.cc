@@ -38,6 +38,10 @@ absl::StatusOr<LogStoreResult> LogRelay::Store(const LogChunk& chunk) {
     if (absl::Status s = edge_api_.PushLogs(chunk.key, slice_time, slices[i]); !s.ok()) return s;
     result.new_bytes += slices[i].size();
   }
+  // Lag is measured against the worker's clock (chunk_time): skew between the machines shows.
+  if (metrics_ != nullptr && result.new_bytes > 0) {
+    metrics_->LogChunkStored(absl::Now() - chunk.chunk_time, result.new_bytes);
+  }
   return result;
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bridge/edge_api.h"
+#include "controlplane/metrics.h"
 #include "controlplane/sidecar_store.h"
 
 namespace edgectl::controlplane {
@@ -34,8 +35,10 @@ struct LogStoreResult {
 
 class LogRelay {
  public:
-  LogRelay(bridge::EdgeApi& edge_api, SidecarStore& store, size_t slice_chars)
-      : edge_api_(edge_api), store_(store), slice_chars_(slice_chars) {}
+  // `metrics` (may be null) is told each chunk's new bytes and lag.
+  LogRelay(bridge::EdgeApi& edge_api, SidecarStore& store, size_t slice_chars,
+           Metrics* metrics = nullptr)
+      : edge_api_(edge_api), store_(store), slice_chars_(slice_chars), metrics_(metrics) {}
 
   // INVALID_ARGUMENT when edge_logs holds different text at one of the chunk's times.
   absl::StatusOr<LogStoreResult> Store(const LogChunk& chunk);
@@ -44,6 +47,7 @@ class LogRelay {
   bridge::EdgeApi& edge_api_;
   SidecarStore& store_;
   const size_t slice_chars_;
+  Metrics* const metrics_;
 };
 
 }  // namespace edgectl::controlplane

@@ -1,13 +1,16 @@
 #include "controlplane/metrics_http_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/httplib_server.h"
+#include "common/metrics/scrape_registry.h"
 
 namespace edgectl::controlplane {
 
 MetricsHttpServer::MetricsHttpServer(const Metrics& metrics) {
   server_.set_keep_alive_max_count(1);
+  server_.set_socket_options(ExclusivePortSocketOptions);
   server_.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.RenderPrometheusText(), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(metrics.RenderPrometheusText(), edgectl::metrics::kTextContentType);
   });
 }
 
@@ -25,6 +28,7 @@ absl::StatusOr<int> MetricsHttpServer::Start(const std::string& host, int port) 
                                                " (address in use?); choose --metrics-address"));
   }
   thread_ = std::thread([this] { server_.listen_after_bind(); });
+  WaitUntilListening(server_);
   return bound;
 }
 

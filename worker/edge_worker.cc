@@ -236,6 +236,7 @@ void EdgeWorker::Tick() {
   runner_.Tick();
   if (!link_.need_register() && HeartbeatDue()) Heartbeat();
   EnforceDrainTimeout();
+  PublishStatus();
 }
 
 void EdgeWorker::WaitForWork() {
@@ -375,9 +376,12 @@ void EdgeWorker::OnHeartbeat(const absl::StatusOr<v1::HeartbeatResponse>& respon
                    absl::FormatDuration(delay));
     }
     force_heartbeat_ = true;  // the state it carried must still reach the centre
+    ++heartbeats_failed_;
     return;
   }
   calls_.Succeeded();
+  ++heartbeats_ok_;
+  last_heartbeat_ok_ = deps_.clock->Now();
   spdlog::debug("Heartbeat sent state {}, server state {}", sent_state, response->state());
   if (response->heartbeat_interval_seconds() > 0) {
     heartbeat_interval_ = absl::Seconds(response->heartbeat_interval_seconds());
@@ -453,7 +457,11 @@ void EdgeWorker::OnJob(const v1::Job& job) {
     runner_.Decline(job);
     return;
   }
-  if (!runner_.Accept(job)) runner_.Decline(job);
+  if (runner_.Accept(job)) {
+    ++jobs_accepted_;
+  } else {
+    runner_.Decline(job);
+  }
 }
 
 }  // namespace edgectl::worker

@@ -28,6 +28,7 @@
 #include "worker/call_lane.h"
 #include "worker/clock.h"
 #include "worker/drain_escalation.h"
+#include "worker/health/worker_status_board.h"
 #include "worker/interpreter_versions.h"
 #include "worker/job_runner.h"
 #include "worker/process_launcher.h"
@@ -47,6 +48,8 @@ struct EdgeWorkerDeps {
   Clock* clock;
   RandomSource* random;
   WorkerJournal* journal;
+  // Receives a snapshot after every tick when the health endpoint is on (else nullptr).
+  WorkerStatusBoard* status_board = nullptr;
 };
 
 // Who this process is, for the sidecar's restart takeover (worker_registration.h on its side).
@@ -103,7 +106,10 @@ class EdgeWorker {
   // Signals, drain, status.
   void HandleSignals();
   void OnStatusSignal();
+  WorkerStatusFile CurrentStatus() const;
   void WriteStatusFile();
+  // Hands the health endpoint (worker/health/) a snapshot, when there is one.
+  void PublishStatus();
   void StartDrain(const char* reason);
   void EnforceDrainTimeout();
 
@@ -128,6 +134,15 @@ class EdgeWorker {
   bool force_heartbeat_ = true;
   int consecutive_state_differs_ = 0;
   bool versions_match_ = true;
+
+  // What only the health endpoint reports.
+  uint64_t heartbeats_ok_ = 0;
+  uint64_t heartbeats_failed_ = 0;
+  absl::Time last_heartbeat_ok_ = absl::InfinitePast();
+  bool link_was_connected_ = false;
+  absl::Time link_changed_at_ = absl::InfinitePast();
+  uint64_t link_disconnects_ = 0;
+  uint64_t jobs_accepted_ = 0;
 
   // Drain bookkeeping.
   absl::Time drain_started_at_;

@@ -68,7 +68,7 @@ void EdgeWorker::OnStatusSignal() {
   WriteStatusFile();
 }
 
-void EdgeWorker::WriteStatusFile() {
+WorkerStatusFile EdgeWorker::CurrentStatus() const {
   WorkerStatusFile status;
   const std::vector<v1::JobKey> keys = runner_.ActiveKeys();
   status.job_count = static_cast<int>(keys.size());
@@ -80,10 +80,39 @@ void EdgeWorker::WriteStatusFile() {
   status.maintenance = state_.maintenance();
   status.maintenance_comments = state_.maintenance_comments();
   status.drain = state_.drain();
-  if (absl::Status s = WriteFileAtomically(options_.paths.status_file, StatusToJson(status), 0600);
+  return status;
+}
+
+void EdgeWorker::WriteStatusFile() {
+  if (absl::Status s =
+          WriteFileAtomically(options_.paths.status_file, StatusToJson(CurrentStatus()), 0600);
       !s.ok()) {
     spdlog::error("Cannot write status file: {}", std::string(s.message()));
   }
+}
+
+void EdgeWorker::PublishStatus() {
+  const bool connected = link_.connected();
+  if (connected != link_was_connected_) {
+    link_changed_at_ = deps_.clock->Now();
+    if (!connected) ++link_disconnects_;
+    link_was_connected_ = connected;
+  }
+  if (deps_.status_board == nullptr) return;
+  WorkerSnapshot snapshot;
+  snapshot.worker_name = options_.worker_name;
+  snapshot.status = CurrentStatus();
+  snapshot.concurrency = state_.concurrency();
+  snapshot.free_slots = DispatchFreeSlots();
+  snapshot.sidecar_address = options_.controlplane_address;
+  snapshot.sidecar_connected = connected;
+  snapshot.sidecar_changed_at = link_changed_at_;
+  snapshot.sidecar_disconnects = link_disconnects_;
+  snapshot.heartbeats_ok = heartbeats_ok_;
+  snapshot.heartbeats_failed = heartbeats_failed_;
+  snapshot.last_heartbeat_ok = last_heartbeat_ok_;
+  snapshot.jobs_accepted = jobs_accepted_;
+  deps_.status_board->Publish(std::move(snapshot));
 }
 
 void EdgeWorker::EnforceDrainTimeout() {

@@ -17,6 +17,8 @@
 #include "worker/clock.h"
 #include "worker/edge_worker.h"
 #include "worker/execution_relay/execution_api_relay.h"
+#include "worker/health/health_endpoint.h"
+#include "worker/health/worker_status_board.h"
 #include "worker/grpc_sidecar_client.h"
 #include "worker/interpreter_versions.h"
 #include "worker/local_files.h"
@@ -181,11 +183,24 @@ int RunWorkerCommand(const WorkerFlags& flags) {
   } else {
     spdlog::info("Using execution api server url: {}", options->execution_api_server_url);
   }
+  WorkerStatusBoard status_board;
+  std::unique_ptr<HealthEndpoint> health;
+  if (!options->health_check_addr.empty()) {
+    health = std::make_unique<HealthEndpoint>(status_board);
+    absl::StatusOr<int> port = health->Start(options->health_check_addr);
+    if (!port.ok()) {
+      spdlog::error("{}", std::string(port.status().message()));
+      return 1;
+    }
+    spdlog::info("Health endpoint: /status, /metrics and /healthz on {} (port {})",
+                 options->health_check_addr, *port);
+  }
   PosixProcessLauncher launcher;
   SystemClock clock;
   SystemRandom random;
   EdgeWorker worker(*options, *versions, task_env, *instance,
-                    {client->get(), &launcher, &clock, &random, journal->get()});
+                    {client->get(), &launcher, &clock, &random, journal->get(),
+                     health ? &status_board : nullptr});
   return worker.Run();
 }
 

@@ -67,6 +67,9 @@ void AddWorker(CLI::App& app, cli::CliContext& context) {
   cmd->add_option("--python", f.python,
                   "Python interpreter that runs Airflow's Task SDK (default [edge] "
                   "python_interpreter, python3)");
+  cmd->add_option("--health-check-addr", f.health_check_addr,
+                  "HOST:PORT to serve /status (JSON), /metrics and /healthz on, e.g. "
+                  "127.0.0.1:8790 (default [edge] worker_health_check_addr; off when empty)");
   cmd->callback([values, concurrency, &context] {
     LogToStderr(values->flags.verbose);
     if (concurrency->count() > 0) values->flags.concurrency = values->concurrency;

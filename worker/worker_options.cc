@@ -164,6 +164,8 @@ absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,
   options.python_interpreter =
       flags.python.value_or(config.GetOr("edge", "python_interpreter", "python3"));
   options.execution_api_server_url = ExecutionApiServerUrl(config);
+  options.health_check_addr = flags.health_check_addr.value_or(
+      config.GetOr("edge", "worker_health_check_addr", ""));
   absl::StatusOr<bool> relay = config.GetBool("edge", "execution_api_relay", false);
   if (!relay.ok()) return relay.status();
   options.execution_api_relay = *relay;

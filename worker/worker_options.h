@@ -39,6 +39,7 @@ struct WorkerFlags {
   std::optional<std::string> controlplane_tls_key;
   std::optional<std::string> controlplane_token_file;
   std::optional<std::string> python;
+  std::optional<std::string> health_check_addr;
 };
 
 struct WorkerOptions {
@@ -84,6 +85,8 @@ struct WorkerOptions {
   // While this many ended jobs await delivery (an outage), no new jobs are taken
   // ([edge] max_undelivered_jobs): bounds the worker journal; final states are never dropped.
   int max_undelivered_jobs = 100;
+  // HOST:PORT of the optional health endpoint (worker/health/); "" = off.
+  std::string health_check_addr;
 };
 
 absl::StatusOr<WorkerOptions> BuildWorkerOptions(const AirflowConfig& config,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "prometheus/labels.h"
 #include "absl/strings/str_split.h"
 
 namespace edgectl::controlplane {
@@ -44,51 +45,31 @@ std::string RelayPathTemplate(absl::string_view path) {
   return "/execution/other";
 }
 
+RelayMetrics::RelayMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("edgectl_controlplane_relay_requests_total")
+                    .Help("Execution API requests relayed for task processes, by route and HTTP "
+                          "status.")
+                    .Register(*registry_)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("edgectl_controlplane_relay_request_duration_seconds")
+                   .Help("Time from the sidecar forwarding a relayed request to the API server's "
+                         "answer.")
+                   .Register(*registry_)) {}
+
 void RelayMetrics::Record(absl::string_view path, int status, absl::Duration latency) {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
   const std::string route = RelayPathTemplate(path);
-  const double seconds = absl::ToDoubleSeconds(latency);
-  absl::MutexLock lock(&mu_);
-  ++requests_[{route, status}];
-  Histogram& h = latency_[route];
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.buckets[i];
-  }
-  ++h.count;
-  h.sum += seconds;
+  requests_.Add({{"path", route}, {"status", std::to_string(status)}}).Increment();
+  latency_.Add({{"path", route}}, *buckets).Observe(absl::ToDoubleSeconds(latency));
 }
 
 uint64_t RelayMetrics::requests(const std::string& path_template, int status) const {
-  absl::MutexLock lock(&mu_);
-  auto it = requests_.find({path_template, status});
-  return it == requests_.end() ? 0 : it->second;
-}
-
-void RelayMetrics::AppendPrometheusText(std::string* out) const {
-  absl::MutexLock lock(&mu_);
-  absl::StrAppend(out,
-                  "# HELP edgectl_controlplane_relay_requests_total Execution API requests "
-                  "relayed for task processes, by route and HTTP status.\n",
-                  "# TYPE edgectl_controlplane_relay_requests_total counter\n");
-  for (const auto& [key, count] : requests_) {
-    absl::StrAppend(out, "edgectl_controlplane_relay_requests_total{path=\"", key.first,
-                    "\",status=\"", key.second, "\"} ", count, "\n");
-  }
-  absl::StrAppend(out,
-                  "# HELP edgectl_controlplane_relay_request_duration_seconds Time from the "
-                  "sidecar forwarding a relayed request to the API server's answer.\n",
-                  "# TYPE edgectl_controlplane_relay_request_duration_seconds histogram\n");
-  for (const auto& [route, h] : latency_) {
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      absl::StrAppend(out, "edgectl_controlplane_relay_request_duration_seconds_bucket{path=\"",
-                      route, "\",le=\"", kBuckets[i], "\"} ", h.buckets[i], "\n");
-    }
-    absl::StrAppend(out, "edgectl_controlplane_relay_request_duration_seconds_bucket{path=\"",
-                    route, "\",le=\"+Inf\"} ", h.count, "\n",
-                    "edgectl_controlplane_relay_request_duration_seconds_sum{path=\"", route,
-                    "\"} ", h.sum, "\n",
-                    "edgectl_controlplane_relay_request_duration_seconds_count{path=\"", route,
-                    "\"} ", h.count, "\n");
-  }
+  const prometheus::Labels labels = {{"path", path_template}, {"status", std::to_string(status)}};
+  if (!requests_.Has(labels)) return 0;
+  return static_cast<uint64_t>(requests_.Add(labels).Value());
 }
 
 }  // namespace edgectl::controlplane

@@ -1,6 +1,7 @@
 // File: controlplane/execution_relay/relay_metrics.h
 //
-// Metrics of the Execution API relay, rendered into the sidecar's /metrics:
+// Metrics of the Execution API relay, kept with prometheus-cpp and collected into the sidecar's
+// /metrics (Metrics::scrape()):
 //   edgectl_controlplane_relay_requests_total{path,status}           counter
 //   edgectl_controlplane_relay_request_duration_seconds{path}        histogram (sidecar to API
 //                                                                     server and back)
@@ -10,16 +11,18 @@
 #ifndef EDGECTL_CONTROLPLANE_EXECUTION_RELAY_RELAY_METRICS_H_
 #define EDGECTL_CONTROLPLANE_EXECUTION_RELAY_RELAY_METRICS_H_
 
-#include <array>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <string>
-#include <utility>
+#include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
 
 namespace edgectl::controlplane {
 
@@ -27,22 +30,16 @@ std::string RelayPathTemplate(absl::string_view path);
 
 class RelayMetrics {
  public:
-  static constexpr std::array<double, 12> kBuckets = {
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+  RelayMetrics();
 
   void Record(absl::string_view path, int status, absl::Duration latency);
   uint64_t requests(const std::string& path_template, int status) const;
-  void AppendPrometheusText(std::string* out) const;
+  std::vector<prometheus::MetricFamily> Collect() const { return registry_->Collect(); }
 
  private:
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> buckets{};
-    uint64_t count = 0;
-    double sum = 0;
-  };
-  mutable absl::Mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
 };
 
 }  // namespace edgectl::controlplane

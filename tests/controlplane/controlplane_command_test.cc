@@ -104,7 +104,8 @@ TEST_F(ControlPlaneCommandTest, ServesUntilSigtermThenExitsCleanly) {
   httplib::Client metrics("127.0.0.1", metrics_port);
   auto res = metrics.Get("/metrics");
   ASSERT_TRUE(res);
-  EXPECT_NE(res->body.find("edgectl_controlplane_rest_errors_total{endpoint=\"register\""),
+  EXPECT_NE(res->body.find("edgectl_controlplane_rest_errors_total{code=\"UNAVAILABLE\","
+                           "endpoint=\"register\"}"),
             std::string::npos)
       << res->body;
 

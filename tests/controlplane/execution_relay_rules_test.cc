@@ -5,6 +5,7 @@
 #include "bridge/http_transport.h"
 #include "controlplane/execution_relay/execution_api_forwarder.h"
 #include "controlplane/execution_relay/relay_metrics.h"
+#include "prometheus/text_serializer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/execution_relay_rules.h"
@@ -53,8 +54,7 @@ TEST(RelayMetrics, PathLabelsComeFromAFixedSet) {
   metrics.Record("/execution/task-instances/a/heartbeat", 204, absl::Milliseconds(2));
   metrics.Record("/execution/task-instances/b/heartbeat", 204, absl::Milliseconds(3));
   EXPECT_EQ(metrics.requests("/execution/task-instances/{id}/heartbeat", 204), 2u);
-  std::string text;
-  metrics.AppendPrometheusText(&text);
+  const std::string text = prometheus::TextSerializer().Serialize(metrics.Collect());
   EXPECT_THAT(text, HasSubstr("edgectl_controlplane_relay_requests_total{path=\"/execution/"
                               "task-instances/{id}/heartbeat\",status=\"204\"} 2"));
   EXPECT_THAT(text, HasSubstr("edgectl_controlplane_relay_request_duration_seconds_count{path="

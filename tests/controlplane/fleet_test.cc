@@ -212,8 +212,8 @@ TEST(FleetTest, MetricsAndHealth) {
   EXPECT_NE(text.find("edgectl_controlplane_rest_request_duration_seconds_count{endpoint="
                       "\"jobs_fetch\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(text.find("edgectl_controlplane_rest_errors_total{endpoint=\"register\","
-                      "code=\"UNAVAILABLE\"} 1\n"),
+  EXPECT_NE(text.find("edgectl_controlplane_rest_errors_total{code=\"UNAVAILABLE\","
+                      "endpoint=\"register\"} 1\n"),
             std::string::npos);
   EXPECT_EQ(text.find("test-secret"), std::string::npos);
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/httplib_server.h"
 #include "proto/execution_relay_rules.h"
 
 namespace edgectl::worker {
@@ -92,6 +93,9 @@ void RelayHttpEndpoint::Install() {
   // Headers and body go out in separate writes: without this, Nagle and the task's delayed ACK
   // add 40 ms to every answer.
   server_->set_tcp_nodelay(true);
+  // Another worker on this host may hold the remembered port: then bind elsewhere, never share
+  // it (tasks would reach the other worker's relay).
+  server_->set_socket_options(ExclusivePortSocketOptions);
   server_->set_keep_alive_max_count(1000);
   server_->set_keep_alive_timeout(5);
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
@@ -125,8 +129,7 @@ absl::StatusOr<int> RelayHttpEndpoint::Start(int preferred_port) {
   }
   port_ = bound;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() before the loop runs would be lost, leaving Stop() joining forever.
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  WaitUntilListening(*server_);
   return port_;
 }
 
