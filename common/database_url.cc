@@ -1,5 +1,7 @@
 #include "common/database_url.h"
 
+#include <postgresql/libpq-fe.h>
+
 #include <cctype>
 
 #include "absl/strings/match.h"
@@ -36,14 +38,26 @@ std::string QuoteLibpq(const std::string& value) {
   return out + "'";
 }
 
-// Parses a libpq keyword/value string far enough to describe it without its password.
-DatabaseUrl FromLibpqString(const std::string& dsn) {
+// A libpq keyword/value string, parsed by libpq itself (PQconninfoParse: quoting, escapes and
+// keyword names exactly as the connection will read them), so it can be described without its
+// password and have options added.
+absl::StatusOr<DatabaseUrl> FromLibpqString(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (options == nullptr) {
+    // libpq's message may quote a fragment of the string; with a password in it, say less.
+    std::string why = error != nullptr ? absl::StrCat(" (libpq: ", absl::StripTrailingAsciiWhitespace(error), ")") : "";
+    if (error != nullptr) PQfreemem(error);
+    if (absl::StrContains(dsn, "password")) why = "";
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the database connection string is not a valid libpq keyword/value string", why,
+        "; or give a SQLAlchemy URL postgresql://user:password@host:port/dbname"));
+  }
   DatabaseUrl url;
-  for (absl::string_view part : absl::StrSplit(dsn, ' ', absl::SkipWhitespace())) {
-    size_t eq = part.find('=');
-    if (eq == absl::string_view::npos) continue;
-    std::string key(part.substr(0, eq));
-    std::string value(absl::StripPrefix(absl::StripSuffix(part.substr(eq + 1), "'"), "'"));
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    const std::string key = o->keyword;
+    const std::string value = o->val;
     if (key == "host" || key == "hostaddr") {
       url.host = value;
     } else if (key == "port") {
@@ -58,6 +72,7 @@ DatabaseUrl FromLibpqString(const std::string& dsn) {
       url.options[key] = value;
     }
   }
+  PQconninfoFree(options);
   return url;
 }
 

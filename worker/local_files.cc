@@ -1,5 +1,6 @@
 #include "worker/local_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -128,6 +129,24 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& con
   }
   const size_t slash = path.rfind('/');
   return SyncDirectory(slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
+}
+
+int RemoveStaleTempFiles(const std::string& dir) {
+  DIR* listing = opendir(dir.c_str());
+  if (listing == nullptr) return 0;
+  int removed = 0;
+  while (dirent* entry = readdir(listing)) {
+    const std::string name = entry->d_name;
+    const size_t at = name.rfind(".tmp.");
+    pid_t pid = 0;
+    if (at == std::string::npos || at == 0 || !absl::SimpleAtoi(name.substr(at + 5), &pid) ||
+        pid <= 0 || ProcessExists(pid)) {
+      continue;
+    }
+    if (unlink(absl::StrCat(dir, "/", name).c_str()) == 0) ++removed;
+  }
+  closedir(listing);
+  return removed;
 }
 
 absl::Status WritePidFile(const std::string& path) {

@@ -39,6 +39,9 @@ std::optional<pid_t> ReadPidFile(const std::string& path);
 // holds our pid or a live process's; removes a stale one ("PID file is orphaned. Cleaning up.").
 absl::Status WritePidFile(const std::string& path);
 bool ProcessExists(pid_t pid);
+// Removes the `<name>.tmp.<pid>` files WriteFileAtomically left in `dir` when a process was
+// killed mid-write (its pid no longer exists); returns how many. Files of live processes stay.
+int RemoveStaleTempFiles(const std::string& dir);
 // /proc/<pid>/stat starttime (clock ticks since boot): with the pid, it names one process even
 // after the pid is reused. 0 when the process does not exist or has ended (a zombie).
 uint64_t ProcessStartTicks(pid_t pid);

@@ -65,6 +65,12 @@ void SetUpLogging(const WorkerOptions& options) {
   spdlog::flush_on(spdlog::level::info);
 }
 
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 // This process takes over the journal: refused while the process that last owned it still runs
 // (a second worker of this name from the same $AIRFLOW_HOME); otherwise that process is known to
 // be gone, and its instance id lets the sidecar release its registration at once.
@@ -156,6 +162,15 @@ int RunWorkerCommand(const WorkerFlags& flags) {
   if (!journal.ok()) {
     spdlog::error("Cannot open the worker journal: {}", std::string(journal.status().message()));
     return 1;
+  }
+  // A worker or task keeper killed while writing a file leaves its temp file behind.
+  for (const std::string& dir :
+       {DirectoryOf(options->paths.status_file), DirectoryOf(options->paths.pid_file),
+        JournalDirFor(options->airflow_home, options->worker_name),
+        DirectoryOf((*journal)->WorkloadPath(0))}) {
+    if (int removed = RemoveStaleTempFiles(dir); removed > 0) {
+      spdlog::info("Removed {} temporary file(s) left by killed processes in {}", removed, dir);
+    }
   }
   absl::StatusOr<WorkerInstance> instance = ClaimJournal(**journal, options->worker_name);
   if (!instance.ok()) {

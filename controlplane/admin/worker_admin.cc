@@ -132,7 +132,8 @@ absl::Status ValidateQueueNames(const std::vector<std::string>& queues) {
 absl::StatusOr<std::vector<WorkerRecord>> WorkerAdmin::List(const WorkerFilter& filter) {
   std::string sql =
       "SELECT worker_name, state, queues, jobs_active, sysinfo::text, maintenance_comment, "
-      "concurrency, extract(epoch FROM first_online), extract(epoch FROM last_update) "
+      "concurrency, extract(epoch FROM first_online), extract(epoch FROM last_update), "
+      "extract(epoch FROM now() - last_update) "
       "FROM edge_worker WHERE TRUE";
   std::vector<std::string> params;
   if (!filter.states.empty()) {
@@ -163,6 +164,7 @@ absl::StatusOr<std::vector<WorkerRecord>> WorkerAdmin::List(const WorkerFilter& 
       if (!row[6].is_null()) record.concurrency_override = row[6].as<int>();
       if (!row[7].is_null()) record.first_online = row[7].as<double>();
       if (!row[8].is_null()) record.last_update = row[8].as<double>();
+      if (!row[9].is_null()) record.heartbeat_age_seconds = row[9].as<double>();
       if (ServesAnyOf(record, filter.queues)) out.push_back(std::move(record));
     }
     return out;

@@ -43,10 +43,12 @@ struct WorkerRecord {
   std::optional<std::string> free_concurrency;
   std::optional<std::string> maintenance_comment;
   std::optional<int> concurrency_override;  // edge_worker.concurrency (set-worker-concurrency)
-  // Not printed by list-workers; for the fleet page (controlplane/web/). Seconds since the epoch.
+  // Seconds since the epoch (the fleet page shows them; list-workers prints the age).
   std::optional<double> first_online;
   std::optional<double> last_update;  // the last heartbeat (or state change)
-  // From sysinfo; nullopt when absent.
+  // now() - last_update on the database's clock, so no client clock skew enters it.
+  std::optional<double> heartbeat_age_seconds;
+  // From sysinfo; nullopt when absent (edge3's own workers send no edgectl_version).
   std::optional<std::string> airflow_version;
   std::optional<std::string> edge_provider_version;
   std::optional<std::string> edgectl_version;

@@ -1,8 +1,20 @@
 #include "controlplane/admin/worker_listing.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace edgectl::admin {
+namespace {
+
+FieldValue HeartbeatAge(const WorkerRecord& w) {
+  if (!w.heartbeat_age_seconds.has_value()) return FieldValue::None();
+  // A heartbeat stamped a moment after now() (another transaction) is 0 s old, not -0.
+  return FieldValue::Text(std::to_string(std::max<int64_t>(
+      0, static_cast<int64_t>(*w.heartbeat_age_seconds))));
+}
+
+}  // namespace
 
 std::vector<Record> WorkerListingRecords(const std::vector<WorkerRecord>& workers) {
   std::vector<Record> records;
@@ -16,6 +28,10 @@ std::vector<Record> WorkerListingRecords(const std::vector<WorkerRecord>& worker
         {"concurrency", FieldValue::OptionalText(w.concurrency)},
         {"free_concurrency", FieldValue::OptionalText(w.free_concurrency)},
         {"maintenance_comment", FieldValue::OptionalText(w.maintenance_comment)},
+        {"heartbeat_age_sec", HeartbeatAge(w)},
+        {"airflow_version", FieldValue::OptionalText(w.airflow_version)},
+        {"edge_provider_version", FieldValue::OptionalText(w.edge_provider_version)},
+        {"edgectl_version", FieldValue::OptionalText(w.edgectl_version)},
     });
   }
   return records;

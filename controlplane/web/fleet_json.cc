@@ -66,9 +66,6 @@ json WorkersJson(const WorkerList& list, const std::vector<controlplane::Session
     entry["first_online"] = EpochTime(w.first_online);
     entry["last_heartbeat"] = EpochTime(w.last_update);
     entry["heartbeat_age_seconds"] = AgeSeconds(w.last_update, list.db_now);
-    entry["airflow_version"] = OptionalText(w.airflow_version);
-    entry["edge_provider_version"] = OptionalText(w.edge_provider_version);
-    entry["edgectl_version"] = OptionalText(w.edgectl_version);
     auto it = live.find(w.worker_name);
     entry["link"] = it == live.end() ? json(nullptr) : LinkJson(*it->second, now);
     workers.push_back(std::move(entry));

@@ -197,7 +197,20 @@ TEST_F(EdgectlAdminCliTest, ListWorkersPrintsEveryFormat) {
   EXPECT_TRUE(parsed[1]["concurrency"].is_null());
   std::vector<std::string> keys;
   for (const auto& item : parsed[0].items()) keys.push_back(item.key());
-  EXPECT_EQ(keys.size(), 7u);
+  EXPECT_THAT(keys, ::testing::UnorderedElementsAre("worker_name", "state", "queues", "jobs_active",
+                                           "concurrency", "free_concurrency",
+                                           "maintenance_comment", "heartbeat_age_sec",
+                                           "airflow_version", "edge_provider_version",
+                                           "edgectl_version"));
+  // edge3's seven columns in its order, then edgectl's (parsed JSON objects are sorted: read
+  // the order from the text).
+  const std::string first = json.out.substr(0, json.out.find('}'));
+  EXPECT_LT(first.find("\"maintenance_comment\""), first.find("\"heartbeat_age_sec\""));
+  EXPECT_LT(first.find("\"worker_name\""), first.find("\"state\""));
+  EXPECT_LT(first.find("\"heartbeat_age_sec\""), first.find("\"edgectl_version\""));
+  EXPECT_THAT(parsed[0]["heartbeat_age_sec"].get<std::string>(),
+              ::testing::MatchesRegex("[0-9]+"));
+  EXPECT_TRUE(parsed[1]["edgectl_version"].is_null()) << "no sysinfo, no versions";
 
   RunResult yaml = Run({"list-workers", "--output", "yaml"});
   ASSERT_EQ(yaml.exit_code, 0) << yaml.err;

@@ -142,17 +142,26 @@ TEST(ListingOutputTest, WorkerColumnsAreEdge3sInOrder) {
   worker.queues = std::vector<std::string>{"default", "gpu"};
   worker.jobs_active = 3;
   worker.concurrency = "8";
+  worker.heartbeat_age_seconds = 12.7;
+  worker.airflow_version = "3.1.0";
+  worker.edgectl_version = "0.2.0";
+  // edge3's columns first and in its order; edgectl's after them.
   EXPECT_EQ(RenderRecords(WorkerListingRecords({worker}), OutputFormat::kJson),
             "[{\"worker_name\": \"w1\", \"state\": \"idle\", \"queues\": [\"default\", \"gpu\"], "
             "\"jobs_active\": \"3\", \"concurrency\": \"8\", \"free_concurrency\": null, "
-            "\"maintenance_comment\": null}]\n");
+            "\"maintenance_comment\": null, \"heartbeat_age_sec\": \"12\", "
+            "\"airflow_version\": \"3.1.0\", \"edge_provider_version\": null, "
+            "\"edgectl_version\": \"0.2.0\"}]\n");
   EXPECT_EQ(RenderRecords(WorkerListingRecords({worker}), OutputFormat::kTable),
             "worker_name | state | queues      | jobs_active | concurrency | free_concurrency | "
-            "maintenance_comment\n"
+            "maintenance_comment | heartbeat_age_sec | airflow_version | edge_provider_version | "
+            "edgectl_version\n"
             "============+=======+=============+=============+=============+==================+="
-            "===================\n"
+            "====================+===================+=================+=======================+="
+            "===============\n"
             "w1          | idle  | default,gpu | 3           | 8           | None             | "
-            "None               \n\n");
+            "None                | 12                | 3.1.0           | None                  | "
+            "0.2.0          \n\n");
 }
 
 TEST(ListingOutputTest, UnknownFormatIsRefusedWithTheAllowedOnes) {

@@ -33,6 +33,31 @@ TEST(DatabaseUrlTest, DescribeNeverShowsThePassword) {
   EXPECT_THAT(libpq->Describe(), Not(HasSubstr("hunter2")));
 }
 
+// libpq strings are read by libpq's own parser: quoted values with spaces and escapes survive,
+// and a malformed string is refused without echoing a password.
+TEST(DatabaseUrlTest, LibpqStringsAreParsedByLibpq) {
+  auto quoted = ParseDatabaseUrl(
+      "host=db.example port=6543 dbname='air flow' user=u password='p w\\'x' sslmode=require");
+  ASSERT_TRUE(quoted.ok()) << quoted.status();
+  EXPECT_EQ(quoted->host, "db.example");
+  EXPECT_EQ(quoted->dbname, "air flow");
+  EXPECT_EQ(quoted->password, "p w'x");
+  EXPECT_EQ(quoted->options.at("sslmode"), "require");
+  // What libpq_dsn() gives back parses to the same values.
+  auto again = ParseDatabaseUrl(quoted->libpq_dsn());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->password, "p w'x");
+  EXPECT_EQ(again->dbname, "air flow");
+
+  auto unknown = ParseDatabaseUrl("host=h colour=blue");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.status().message(), HasSubstr("colour"));
+  auto broken = ParseDatabaseUrl("host=h password='unterminated hunter2");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_THAT(broken.status().message(), Not(HasSubstr("hunter2")));
+  EXPECT_THAT(broken.status().message(), HasSubstr("postgresql://"));
+}
+
 TEST(DatabaseUrlTest, OtherForms) {
   auto plain = ParseDatabaseUrl("postgres://localhost/airflow");
   ASSERT_TRUE(plain.ok());
