@@ -149,7 +149,7 @@ absl::StatusOr<InitResult> CreateSchema(pqxx::connection& conn) {
   absl::Status refused;
   absl::StatusOr<InitResult> result = RunPg("create edge3 schema", [&] {
     pqxx::work tx(conn);
-    tx.exec_params0("SELECT pg_advisory_xact_lock($1)", kInitLockKey);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kInitLockKey);
     const DetectedSchema schema = DetectSchemaIn(tx);
     InitResult init;
     if (schema.NoEdgeTables() && !schema.version_table) {
