@@ -114,10 +114,18 @@ std::string WhyUnsupported(const std::string& stamp) {
 absl::Status CheckServable(const DetectedSchema& schema) {
   const std::string supported = absl::StrCat("edgectl serves ", SupportedRevisionsText());
   if (!schema.AllEdgeTables()) {
+    std::vector<std::string> missing;
+    for (const char* table : {"edge_job", "edge_logs", "edge_worker"}) {
+      if (std::find(schema.edge_tables.begin(), schema.edge_tables.end(), table) ==
+          schema.edge_tables.end()) {
+        missing.push_back(table);
+      }
+    }
     return absl::FailedPreconditionError(absl::StrCat(
-        "the edge3 tables are not all there (found: ",
-        schema.edge_tables.empty() ? "none" : absl::StrJoin(schema.edge_tables, ", "),
-        "): run Airflow's migrations (airflow db migrate) or `edgectl db init`; ", supported));
+        "edge3 tables missing: ", absl::StrJoin(missing, ", "),
+        ": run Airflow's migrations (airflow db migrate) or, on a database without any, "
+        "`edgectl db init`; ",
+        supported));
   }
   if (schema.stamps.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
