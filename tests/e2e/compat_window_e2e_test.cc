@@ -27,6 +27,8 @@ struct VersionCase {
   std::string label;
 };
 
+void PrintTo(const VersionCase& c, std::ostream* os) { *os << c.label; }
+
 int Occurrences(const std::string& text, const std::string& needle) {
   int n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
