@@ -27,7 +27,7 @@ absl::Status BenchStack::StartDatabase() {
   absl::Status schema;
   absl::Status connected = db::RunPg("bench schema", [&] {
     pqxx::connection conn(dsn_);
-    schema = db::CreateSchema(conn);
+    schema = db::CreateSchema(conn).status();
   });
   return connected.ok() ? schema : connected;
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/execution_api_url.h"
 #include "common/tls_files.h"
+#include "controlplane/maintenance_comment_relay.h"
 #include "controlplane/observability/probe_routes.h"
 #include "controlplane/pg_sidecar_store.h"
 #include "proto/execution_relay_rules.h"
@@ -76,7 +77,16 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                                        std::unique_ptr<SidecarStore> store, const Clock* clock)
     : options_(std::move(options)),
       clock_(clock ? *clock : system_clock_),
-      edge_api_(std::move(edge_api), metrics_),
+      edge_api_(std::make_shared<MaintenanceCommentRelay>(
+                    std::move(edge_api),
+                    [this](const std::string& worker_name)
+                        -> absl::StatusOr<std::optional<std::string>> {
+                      absl::StatusOr<std::optional<WorkerRow>> row = store_->GetWorker(worker_name);
+                      if (!row.ok()) return row.status();
+                      if (!row->has_value()) return std::nullopt;
+                      return (*row)->maintenance_comment;
+                    }),
+                metrics_),
       store_(store ? std::move(store)
                    : std::make_unique<PgSidecarStore>(options_.database.libpq_dsn(),
                                                       options_.db_pool_size)),
@@ -140,6 +150,8 @@ absl::Status ControlPlaneServer::Start() {
   if (certificates_ != nullptr) {
     if (absl::Status s = certificates_->Load(); !s.ok()) return s;
   }
+  // The edge3 schema decides the job key of every query: serve only a revision in the window.
+  if (absl::Status s = store_->AdaptToSchema(); !s.ok()) return s;
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options_);
   if (!creds.ok()) return creds.status();
   grpc::EnableDefaultHealthCheckService(true);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/python_list_repr.h"
+#include "controlplane/db/schema_revision.h"
 
 namespace edgectl::controlplane {
 namespace {
@@ -46,10 +47,13 @@ WorkerRow RowToWorker(const pqxx::row& r) {
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 
-// edge_job's primary key as parameters $1..$6.
-constexpr char kJobKeyMatch[] =
-    "dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 AND try_number = $5 "
-    "AND task_instance_id = $6";
+// edge_job's primary key as parameters $1..$6. Before edge3 5.0 (no task_instance_id column)
+// $6 must be empty: a UUID-keyed job cannot exist there.
+std::string JobKeyMatch(bool task_instance_ids) {
+  return absl::StrCat(
+      "dag_id = $1 AND task_id = $2 AND run_id = $3 AND map_index = $4 AND try_number = $5 AND ",
+      task_instance_ids ? "task_instance_id = $6" : "$6::text = ''");
+}
 
 // The decision on an unconfirmed claim of `worker` (state 'restarting'), in one conditional
 // UPDATE: confirm it ('running') or take it back ('queued'). PostgreSQL's row lock lets only one
@@ -60,11 +64,11 @@ struct Decision {
   std::optional<absl::Duration> queued_for;
 };
 
-Decision DecideClaim(pqxx::work& tx, const char* set, const bridge::JobKey& key,
-                     const std::string& worker) {
+Decision DecideClaim(pqxx::work& tx, const std::string& key_match, const char* set,
+                     const bridge::JobKey& key, const std::string& worker) {
   // clock_timestamp(), not now(): the claim's own moment, on the same clock as queued_dttm.
   pqxx::result r = tx.exec_params(
-      absl::StrCat("UPDATE edge_job SET ", set, ", last_update = now() WHERE ", kJobKeyMatch,
+      absl::StrCat("UPDATE edge_job SET ", set, ", last_update = now() WHERE ", key_match,
                    " AND edge_worker = $7 AND state = 'restarting' RETURNING "
                    "extract(epoch FROM clock_timestamp() - queued_dttm)"),
       key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id,
@@ -78,9 +82,10 @@ Decision DecideClaim(pqxx::work& tx, const char* set, const bridge::JobKey& key,
 }
 
 // The job's state and owner in `tx`; nullopt when there is no such row.
-std::optional<JobRow> ReadJobRow(pqxx::transaction_base& tx, const bridge::JobKey& key) {
+std::optional<JobRow> ReadJobRow(pqxx::transaction_base& tx, const std::string& key_match,
+                                const bridge::JobKey& key) {
   pqxx::result row = tx.exec_params(
-      std::string("SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE ") + kJobKeyMatch,
+      "SELECT state, COALESCE(edge_worker, '') FROM edge_job WHERE " + key_match,
       key.dag_id, key.task_id, key.run_id, key.map_index, key.try_number, key.task_instance_id);
   if (row.empty()) return std::nullopt;
   return JobRow{row[0][0].as<std::string>(), row[0][1].as<std::string>()};
@@ -108,7 +113,9 @@ absl::StatusOr<bool> PgSidecarStore::RequeueJob(const bridge::JobKey& key,
   return pool_.With("requeue job", [&](pqxx::connection& c) {
     pqxx::work tx(c);
     const bool taken_back =
-        DecideClaim(tx, "state = 'queued', edge_worker = NULL", key, worker_name).changed;
+        DecideClaim(tx, JobKeyMatch(task_instance_ids_), "state = 'queued', edge_worker = NULL",
+                    key, worker_name)
+            .changed;
     tx.commit();
     return taken_back;
   });
@@ -121,7 +128,9 @@ absl::StatusOr<ClaimResult> PgSidecarStore::ConfirmClaim(const bridge::JobKey& k
     // Only an unconfirmed claim of this very worker becomes 'running'; a requeue (RequeueJob,
     // RequeueStaleClaims) is the opposite decision on the same row.
     ClaimResult result;
-    if (Decision d = DecideClaim(tx, "state = 'running'", key, worker_name); d.changed) {
+    const std::string key_match = JobKeyMatch(task_instance_ids_);
+    if (Decision d = DecideClaim(tx, key_match, "state = 'running'", key, worker_name);
+        d.changed) {
       tx.commit();
       result.granted = true;
       result.queued_for = d.queued_for;
@@ -129,7 +138,7 @@ absl::StatusOr<ClaimResult> PgSidecarStore::ConfirmClaim(const bridge::JobKey& k
       result.worker = worker_name;
       return result;
     }
-    const std::optional<JobRow> row = ReadJobRow(tx, key);
+    const std::optional<JobRow> row = ReadJobRow(tx, key_match, key);
     tx.commit();
     if (!row.has_value()) return result;
     result.state = row->state;
@@ -160,7 +169,7 @@ absl::StatusOr<int> PgSidecarStore::RequeueStaleClaims(absl::Duration age) {
 absl::StatusOr<std::optional<JobRow>> PgSidecarStore::GetJob(const bridge::JobKey& key) {
   return pool_.With("read job", [&](pqxx::connection& c) -> std::optional<JobRow> {
     pqxx::read_transaction tx(c);
-    return ReadJobRow(tx, key);
+    return ReadJobRow(tx, JobKeyMatch(task_instance_ids_), key);
   });
 }
 
@@ -246,6 +255,25 @@ absl::StatusOr<std::set<std::string>> PgSidecarStore::IssuedTokens(
     for (const pqxx::row& row : r) issued.insert(row[0].as<std::string>());
     return issued;
   });
+}
+
+absl::Status PgSidecarStore::AdaptToSchema() {
+  absl::StatusOr<db::DetectedSchema> schema = pool_.With(
+      "read the edge3 schema revision",
+      [](pqxx::connection& c) {
+        pqxx::read_transaction tx(c);
+        return db::DetectSchemaIn(tx);
+      });
+  if (!schema.ok()) return schema.status();
+  if (absl::Status servable = db::CheckServable(*schema); !servable.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot serve this Airflow database: ", servable.message()));
+  }
+  task_instance_ids_ = schema->revision->task_instance_id;
+  spdlog::info("edge3 schema revision {} (edge3 {}); jobs keyed {}", schema->revision->revision,
+               schema->revision->provider_versions,
+               task_instance_ids_ ? "by task_instance_id and coordinates" : "by coordinates");
+  return absl::OkStatus();
 }
 
 absl::Status PgSidecarStore::Ping() {

@@ -2,7 +2,9 @@
 //
 // SidecarStore and auth::TokenDirectory on PostgreSQL (libpqxx over a small connection pool).
 // Timestamps cross the SQL boundary as integer microseconds since the epoch, so log_chunk_time
-// values compare exactly. Every value is a bound parameter.
+// values compare exactly. Every value is a bound parameter. AdaptToSchema() picks the job key of
+// the database's edge3 revision: five coordinates before edge3 5.0 (a key with a non-empty
+// task_instance_id then matches no row), plus task_instance_id from 5.0 on.
 #ifndef EDGECTL_CONTROLPLANE_PG_SIDECAR_STORE_H_
 #define EDGECTL_CONTROLPLANE_PG_SIDECAR_STORE_H_
 
@@ -35,6 +37,7 @@ class PgSidecarStore final : public SidecarStore, public auth::TokenDirectory {
   absl::StatusOr<std::vector<WorkerRow>> GetWorkers(
       const std::vector<std::string>& worker_names) override;
   absl::Status Ping() override;
+  absl::Status AdaptToSchema() override;
 
   absl::StatusOr<std::optional<std::string>> WorkerForToken(
       const std::string& token_sha256) override;
@@ -43,6 +46,8 @@ class PgSidecarStore final : public SidecarStore, public auth::TokenDirectory {
 
  private:
   PgConnectionPool pool_;
+  // Set once by AdaptToSchema(), before any other call.
+  bool task_instance_ids_ = true;
 };
 
 }  // namespace edgectl::controlplane

@@ -102,6 +102,11 @@ class SidecarStore {
 
   // OK when the database answers a trivial query.
   virtual absl::Status Ping() = 0;
+
+  // Called once before serving: reads which edge3 schema revision the database has and adapts
+  // to it (db/schema_revision.h), or FAILED_PRECONDITION naming the revision found and the
+  // supported ones. Stores without a real schema have nothing to check.
+  virtual absl::Status AdaptToSchema() { return absl::OkStatus(); }
 };
 
 }  // namespace edgectl::controlplane

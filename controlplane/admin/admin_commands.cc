@@ -281,36 +281,58 @@ void AddDbCommands(CLI::App& app, cli::CliContext& context) {
   db->require_subcommand(1);
   auto init_flags = std::make_shared<CentralFlags>();
   CLI::App* init = db->add_subcommand(
-      "init", "Create the edge3 tables where Airflow's migrations have not (idempotent).");
+      "init", "Create the edge3 tables where Airflow's migrations have not (at the newest "
+              "revision edgectl serves, stamped as Airflow would), and edgectl's own tables.");
   admin::AddCentralFlags(init, init_flags.get());
   init->callback([&context, init_flags] {
     context.exit_code = RunCentral(*init_flags, [](pqxx::connection& conn) -> absl::Status {
-      if (absl::Status created = db::CreateSchema(conn); !created.ok()) return created;
-      std::cout << "The edge3 tables are in place (edge3 " << db::kEdge3ProviderVersion
-                << ", alembic revision " << db::kEdge3AlembicHead << ")." << std::endl;
+      absl::StatusOr<db::InitResult> init = db::CreateSchema(conn);
+      if (!init.ok()) return init.status();
+      const db::Edge3Revision& revision = *init->revision;
+      if (init->created_edge3_tables) {
+        std::cout << "Created the edge3 tables at alembic revision " << revision.revision
+                  << " (edge3 " << revision.provider_versions << ") and edgectl's tables."
+                  << std::endl;
+      } else {
+        std::cout << "The edge3 tables are already at alembic revision " << revision.revision
+                  << " (edge3 " << revision.provider_versions
+                  << "); left them unchanged. edgectl's tables are in place." << std::endl;
+      }
       return absl::OkStatus();
     });
   });
   auto check_flags = std::make_shared<CentralFlags>();
   CLI::App* check = db->add_subcommand(
-      "check", "Compare the edge3 tables with the schema edgectl expects; non-zero exit on drift.");
+      "check", "Say which edge3 schema revision the database has and compare the tables with it; "
+               "non-zero exit when edgectl cannot serve it or it drifted.");
   admin::AddCentralFlags(check, check_flags.get());
   check->callback([&context, check_flags] {
     context.exit_code = RunCentral(*check_flags, [](pqxx::connection& conn) -> absl::Status {
-      absl::StatusOr<std::vector<std::string>> differences = db::CheckSchema(conn);
-      if (!differences.ok()) return differences.status();
-      if (differences->empty()) {
-        std::cout << "The edge3 schema matches what edgectl expects (edge3 "
-                  << db::kEdge3ProviderVersion << ")." << std::endl;
+      absl::StatusOr<db::SchemaCheck> check = db::CheckSchema(conn);
+      if (!check.ok()) return check.status();
+      const db::DetectedSchema& found = check->detected;
+      if (found.revision != nullptr) {
+        std::cout << "Found edge3 schema revision " << found.revision->revision << " (edge3 "
+                  << found.revision->provider_versions << ")." << std::endl;
+      } else {
+        std::cout << "Found edge3 schema revision: " << found.StampText() << "." << std::endl;
+      }
+      for (const std::string& note : check->notes) std::cout << "Note: " << note << std::endl;
+      if (check->ok()) {
+        std::cout << "The edge3 schema matches that revision; edgectl serves it." << std::endl;
         return absl::OkStatus();
       }
-      std::cout << "The edge3 schema differs from what edgectl expects (edge3 "
-                << db::kEdge3ProviderVersion << "):" << std::endl;
-      for (const std::string& line : *differences) std::cout << "  - " << line << std::endl;
+      if (!check->problems.empty()) {
+        std::cout << "The schema differs from what that revision has:" << std::endl;
+        for (const std::string& line : check->problems) std::cout << "  - " << line << std::endl;
+      }
+      if (!check->unservable.empty()) {
+        return absl::FailedPreconditionError(check->unservable);
+      }
       return absl::FailedPreconditionError(absl::StrCat(
-          differences->size(),
-          " schema difference(s); run `edgectl db init` to create missing tables, or Airflow's "
-          "migrations (airflow db migrate) to upgrade the edge3 schema"));
+          check->problems.size(),
+          " schema difference(s); run `edgectl db init` to create missing edgectl tables, or "
+          "Airflow's migrations (airflow db migrate) to bring the edge3 schema to its revision"));
     });
   });
 }

@@ -416,12 +416,18 @@ TEST_F(EdgectlAdminCliTest, MissingTablesPointToDbInitAndDbCheckReportsDrift) {
   EXPECT_THAT(missing.err, HasSubstr("edgectl db init"));
   RunResult check_empty = Run({"db", "check", "--sql-alchemy-conn", empty_url});
   EXPECT_EQ(check_empty.exit_code, 1);
-  EXPECT_THAT(check_empty.out, HasSubstr("edge_worker"));
+  EXPECT_THAT(check_empty.err, HasSubstr("edge3 tables missing: edge_job, edge_logs, edge_worker"));
+  EXPECT_THAT(check_empty.err, HasSubstr("edgectl db init"));
 
   RunResult init = Run({"db", "init", "--sql-alchemy-conn", empty_url});
   EXPECT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_THAT(init.out, HasSubstr("Created the edge3 tables at alembic revision cd96a0a0e458"));
+  RunResult again = Run({"db", "init", "--sql-alchemy-conn", empty_url});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("already at alembic revision cd96a0a0e458"));
   RunResult check = Run({"db", "check", "--sql-alchemy-conn", empty_url});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_THAT(check.out, HasSubstr("Found edge3 schema revision cd96a0a0e458 (edge3 5.2.x)"));
   RunResult listed = Run({"list-workers", "--sql-alchemy-conn", empty_url});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_EQ(listed.out, "No data found\n");

@@ -10,6 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/database_url.h"
+#include "controlplane/db/pg_status.h"
+#include "controlplane/db/schema_revision.h"
+#include "tests/airflow_double/edge3_versions.h"
 #include "tests/airflow_double/edge_routes.h"
 #include "tests/airflow_double/execution_routes.h"
 #include "tests/airflow_double/jwt_validator.h"
@@ -74,6 +77,36 @@ absl::Status AirflowApiDoubleOptions::Validate() const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<EdgeRoutesOptions> AirflowApiDouble::RoutesOptions(const std::string& dsn) const {
+  EdgeRoutesOptions routes{options_.airflow_version, options_.edge_provider_version,
+                           options_.base_log_folder, options_.claimed_job_state};
+  absl::StatusOr<db::DetectedSchema> schema = db::RunPg("read the edge3 schema", [&] {
+    pqxx::connection conn(dsn);
+    pqxx::read_transaction tx(conn);
+    return db::DetectSchemaIn(tx);
+  });
+  if (!schema.ok()) return schema.status();
+  routes.priority_weight = schema->has_priority_weight;
+  if (!options_.edge3_version.empty()) {
+    absl::StatusOr<Edge3VersionMode> mode = FindEdge3VersionMode(options_.edge3_version);
+    if (!mode.ok()) return mode.status();
+    if (schema->StampText() != mode->schema_revision) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the double as edge3 ", mode->name, " needs a database at schema revision ",
+          mode->schema_revision, "; this one is at ", schema->StampText()));
+    }
+    routes.task_instance_ids = mode->task_instance_ids;
+    routes.claimed_job_state = mode->claimed_job_state;
+    routes.comment_merge = mode->comment_merge;
+  }
+  if (!options_.comment_merge.empty()) {
+    absl::StatusOr<CommentMerge> merge = ParseCommentMerge(options_.comment_merge);
+    if (!merge.ok()) return merge.status();
+    routes.comment_merge = *merge;
+  }
+  return routes;
+}
+
 AirflowApiDouble::AirflowApiDouble(AirflowApiDoubleOptions options)
     : options_(std::move(options)), delay_(absl::ZeroDuration()) {}
 
@@ -84,9 +117,9 @@ absl::StatusOr<int> AirflowApiDouble::Start() {
   absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(options_.dsn);
   if (!url.ok()) return url.status();
   pool_ = std::make_unique<PgPool>(url->libpq_dsn());
-  routes_ = std::make_unique<EdgeRoutes>(
-      pool_.get(), EdgeRoutesOptions{options_.airflow_version, options_.edge_provider_version,
-                                     options_.base_log_folder, options_.claimed_job_state});
+  absl::StatusOr<EdgeRoutesOptions> routes = RoutesOptions(url->libpq_dsn());
+  if (!routes.ok()) return routes.status();
+  routes_ = std::make_unique<EdgeRoutes>(pool_.get(), *std::move(routes));
   execution_ = std::make_unique<ExecutionRoutes>(*pool_, options_.jwt_secret);
   server_ = std::make_unique<httplib::Server>();
   const int threads = options_.threads;

@@ -38,6 +38,7 @@ namespace edgectl::airflow_double {
 
 class PgPool;
 class EdgeRoutes;
+struct EdgeRoutesOptions;
 class ExecutionRoutes;
 
 enum class Endpoint {
@@ -62,6 +63,12 @@ struct AirflowApiDoubleOptions {
   std::string edge_provider_version = "5.0.0";
   std::optional<std::string> base_log_folder;  // also append pushed logs there
   std::string claimed_job_state = "restarting";  // see edge_routes.h
+  // "" = the double's historic behaviour (edge3 5.0 wire, any schema); otherwise one of
+  // Edge3VersionModes() (edge3_versions.h): its REST behaviours, and the database must be
+  // stamped with its schema revision. Overrides claimed_job_state.
+  std::string edge3_version;
+  // Overrides the version mode's comment rule ("if-different" or "always"); "" = the mode's.
+  std::string comment_merge;
   std::string host = "127.0.0.1";
   int port = 0;
   int threads = 64;
@@ -92,6 +99,8 @@ class AirflowApiDouble {
   void SetFaults(double fail_fraction, absl::Duration delay);
 
  private:
+  // The routes' options: the version mode's behaviours, checked against the database's schema.
+  absl::StatusOr<EdgeRoutesOptions> RoutesOptions(const std::string& libpq_dsn) const;
   void InstallRoutes();
   void InstallControlRoutes();
   bool InjectFault();

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "tests/airflow_double/airflow_api_double.h"
+#include "tests/airflow_double/edge3_versions.h"
 
 DEFINE_int32(port, 0, "port on 127.0.0.1 (0 = a free port)");
 DEFINE_string(dsn, "", "edge3 database: libpq string or SQLAlchemy URL");
@@ -18,6 +19,12 @@ DEFINE_string(airflow_version, "3.1.0", "Airflow version the double claims to ru
 DEFINE_string(edge_provider_version, "5.0.0", "edge3 provider version the double claims to run");
 DEFINE_string(base_log_folder, "", "also append pushed logs below this folder");
 DEFINE_string(claimed_job_state, "restarting", "state a fetched job gets (restarting or running)");
+DEFINE_string(edge3_version, "",
+              "start as this edge3 version (4.3, 5.0, 5.2: its REST behaviours; the database must "
+              "be at its schema revision); empty: edge3 5.0 behaviour on any schema");
+DEFINE_string(comment_merge, "",
+              "maintenance comment rule: if-different (edge3 >= 3.6) or always (before); "
+              "empty: the version's");
 DEFINE_double(fail_fraction, 0, "fraction of requests answered 503");
 DEFINE_int32(delay_ms, 0, "delay added to every request");
 
@@ -37,6 +44,18 @@ int main(int argc, char** argv) {
   options.edge_provider_version = FLAGS_edge_provider_version;
   if (!FLAGS_base_log_folder.empty()) options.base_log_folder = FLAGS_base_log_folder;
   options.claimed_job_state = FLAGS_claimed_job_state;
+  options.edge3_version = FLAGS_edge3_version;
+  options.comment_merge = FLAGS_comment_merge;
+  if (!FLAGS_edge3_version.empty() &&
+      gflags::GetCommandLineFlagInfoOrDie("edge_provider_version").is_default) {
+    absl::StatusOr<edgectl::airflow_double::Edge3VersionMode> mode =
+        edgectl::airflow_double::FindEdge3VersionMode(FLAGS_edge3_version);
+    if (!mode.ok()) {
+      std::cerr << "airflow_double: " << mode.status().message() << "\n";
+      return 2;
+    }
+    options.edge_provider_version = mode->provider_version;
+  }
   // Blocked before any thread starts, so every thread inherits the mask and sigwait gets them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

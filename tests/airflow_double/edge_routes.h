@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge/edge_api.h"
+#include "tests/airflow_double/edge3_versions.h"
 #include "tests/airflow_double/fastapi_replies.h"
 #include "tests/airflow_double/pg_pool.h"
 
@@ -38,6 +39,11 @@ struct EdgeRoutesOptions {
   std::string edge_provider_version;
   std::optional<std::string> base_log_folder;
   std::string claimed_job_state = "restarting";
+  // edge3 >= 5.0: jobs keyed by task_instance_id too (edge3_versions.h); false: coordinates only.
+  bool task_instance_ids = true;
+  // edge_job has the (unreleased) priority_weight column: fetch orders by it first.
+  bool priority_weight = true;
+  CommentMerge comment_merge = CommentMerge::kIfDifferent;
 };
 
 class EdgeRoutes {
@@ -59,6 +65,10 @@ class EdgeRoutes {
   // edge3's _assert_version: the 400 reply, or nullopt when the versions match.
   std::optional<Reply> VersionMismatch(const nlohmann::json& sysinfo) const;
   bool TaskInstanceExists(pqxx::work& tx, const bridge::JobKey& key) const;
+  // The comment to store, by the version's rule (edge3_versions.h).
+  std::optional<std::string> MergeComments(const std::string& new_state,
+                                           const std::optional<std::string>& stored,
+                                           const std::optional<std::string>& reported) const;
   void AppendToLogFile(const bridge::JobKey& key, const std::string& data) const;
   // Runs fn in one transaction; an exception becomes FastAPI's 500 (and a log line).
   template <typename Fn>

@@ -79,6 +79,14 @@ std::optional<Reply> EdgeRoutes::VersionMismatch(const json& sysinfo) const {
   return std::nullopt;
 }
 
+std::optional<std::string> EdgeRoutes::MergeComments(
+    const std::string& new_state, const std::optional<std::string>& stored,
+    const std::optional<std::string>& reported) const {
+  return options_.comment_merge == CommentMerge::kAlways
+             ? AppendMaintenanceCommentsAlways(stored, reported)
+             : MergeMaintenanceComments(new_state, stored, reported);
+}
+
 Reply EdgeRoutes::Register(const std::string& worker_name, const std::string& text) {
   Reply error;
   std::optional<StateBody> body = ParseStateBody(text, &error);
@@ -107,7 +115,7 @@ Reply EdgeRoutes::Register(const std::string& worker_name, const std::string& te
                    "sysinfo = $5::json, last_update = $6::timestamptz, team_name = $7 "
                    "WHERE worker_name = $1",
                    worker_name, state,
-                   MergeMaintenanceComments(state, OptionalText(row[1]), body->maintenance_comments),
+                   MergeComments(state, OptionalText(row[1]), body->maintenance_comments),
                    queues, body->sysinfo.dump(), now, body->team_name);
     tx.commit();
     ordered_json reply;
@@ -130,7 +138,7 @@ Reply EdgeRoutes::SetState(const std::string& worker_name, const std::string& te
     const pqxx::row row = rows[0];
     const std::string state = RedefineState(row[0].as<std::string>(), body->state);
     const std::optional<std::string> comment =
-        MergeMaintenanceComments(state, OptionalText(row[1]), body->maintenance_comments);
+        MergeComments(state, OptionalText(row[1]), body->maintenance_comments);
     tx.exec_params("UPDATE edge_worker SET state = $2, maintenance_comment = $3, jobs_active = $4, "
                    "sysinfo = $5::json, last_update = $6::timestamptz WHERE worker_name = $1",
                    worker_name, state, comment, body->jobs_active, body->sysinfo.dump(), NowText());

@@ -54,4 +54,14 @@ std::optional<std::string> MergeMaintenanceComments(const std::string& new_state
   return reported;
 }
 
+std::optional<std::string> AppendMaintenanceCommentsAlways(
+    const std::optional<std::string>& stored, const std::optional<std::string>& reported) {
+  if (!reported.has_value() || reported->empty()) return stored;
+  if (stored.has_value() && !stored->empty() &&
+      CodePoints(*stored) + CodePoints(*reported) < 1020) {
+    return *stored + "\n\n" + *reported;
+  }
+  return reported;
+}
+
 }  // namespace edgectl::airflow_double

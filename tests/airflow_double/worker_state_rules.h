@@ -21,6 +21,11 @@ std::optional<std::string> MergeMaintenanceComments(const std::string& new_state
                                                     const std::optional<std::string>& stored,
                                                     const std::optional<std::string>& reported);
 
+// The rule of edge3's routes before 3.6: every non-empty reported comment is appended (or
+// replaces the stored one past 1020 characters), whatever the state and even when it repeats.
+std::optional<std::string> AppendMaintenanceCommentsAlways(
+    const std::optional<std::string>& stored, const std::optional<std::string>& reported);
+
 }  // namespace edgectl::airflow_double
 
 #endif  // EDGECTL_TESTS_AIRFLOW_DOUBLE_WORKER_STATE_RULES_H_

@@ -48,5 +48,15 @@ TEST(MaintenanceCommentsTest, AppendReplaceKeepAndClear) {
   EXPECT_FALSE(MergeMaintenanceComments("running", std::string("a"), std::string("b")).has_value());
 }
 
+TEST(MaintenanceCommentsTest, RoutesBefore36AppendEveryReportedComment) {
+  const std::optional<std::string> none;
+  // The same text again is appended again, and nothing is cleared outside maintenance.
+  EXPECT_EQ(AppendMaintenanceCommentsAlways(std::string("a"), std::string("a")), "a\n\na");
+  EXPECT_EQ(AppendMaintenanceCommentsAlways(none, std::string("b")), "b");
+  EXPECT_EQ(AppendMaintenanceCommentsAlways(std::string("a"), none), "a");
+  EXPECT_EQ(AppendMaintenanceCommentsAlways(std::string(1000, 'x'), std::string(30, 'y')),
+            std::string(30, 'y'));
+}
+
 }  // namespace
 }  // namespace edgectl::airflow_double

@@ -19,7 +19,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 TEST(SchemaTest, CatalogMatchesEdge3Migrations) {
-  std::string dsn = testing::CreateEdgeDatabase("schema");
+  testing::EdgeDatabaseOptions head;
+  head.priority_weight = false;  // exactly what the head revision has
+  std::string dsn = testing::CreateEdgeDatabase("schema", head);
   ASSERT_FALSE(dsn.empty());
   pqxx::connection conn(dsn);
   pqxx::read_transaction tx(conn);
@@ -54,7 +56,6 @@ TEST(SchemaTest, CatalogMatchesEdge3Migrations) {
       {"edge_job", "state", "character varying", 20, false, ""},
       {"edge_job", "queue", "character varying", 256, false, ""},
       {"edge_job", "concurrency_slots", "integer", 0, false, ""},
-      {"edge_job", "priority_weight", "integer", 0, false, "1"},
       {"edge_job", "command", "text", 0, false, ""},
       {"edge_job", "queued_dttm", "timestamp with time zone", 0, true, ""},
       {"edge_job", "edge_worker", "character varying", 64, true, ""},
@@ -83,8 +84,7 @@ TEST(SchemaTest, CatalogMatchesEdge3Migrations) {
        "CREATE UNIQUE INDEX edge_job_pkey ON public.edge_job USING btree (dag_id, task_id, run_id, "
        "map_index, try_number, task_instance_id)"},
       {"rj_order",
-       "CREATE INDEX rj_order ON public.edge_job USING btree (state, priority_weight DESC, "
-       "queued_dttm, queue)"},
+       "CREATE INDEX rj_order ON public.edge_job USING btree (state, queued_dttm, queue)"},
       {"edge_logs_pkey",
        "CREATE UNIQUE INDEX edge_logs_pkey ON public.edge_logs USING btree (dag_id, task_id, "
        "run_id, map_index, try_number, log_chunk_time)"},
@@ -96,37 +96,41 @@ TEST(SchemaTest, CatalogMatchesEdge3Migrations) {
 }
 
 TEST(SchemaTest, CheckSchemaAcceptsFreshSchemaAndCreateIsIdempotent) {
-  std::string dsn = testing::CreateEdgeDatabase("schema_idem");
+  std::string dsn = testing::CreateEdgeDatabase("schema_idem", {"", false});
   ASSERT_FALSE(dsn.empty());
   pqxx::connection conn(dsn);
-  ASSERT_TRUE(CreateSchema(conn).ok());  // second run: no error, no duplicate alembic row
-  auto problems = CheckSchema(conn);
-  ASSERT_TRUE(problems.ok()) << problems.status();
-  EXPECT_THAT(*problems, IsEmpty());
+  absl::StatusOr<InitResult> again = CreateSchema(conn);  // no error, no second alembic row
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->created_edge3_tables);
+  absl::StatusOr<SchemaCheck> check = CheckSchema(conn);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->ok()) << check->unservable;
+  EXPECT_THAT(check->problems, IsEmpty());
   pqxx::read_transaction tx(conn);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM alembic_version_edge3")[0].as<int>(), 1);
 }
 
 TEST(SchemaTest, CheckSchemaReportsDrift) {
-  std::string dsn = testing::CreateEdgeDatabase("schema_drift");
+  std::string dsn = testing::CreateEdgeDatabase("schema_drift", {"", false});
   ASSERT_FALSE(dsn.empty());
   pqxx::connection conn(dsn);
   {
     pqxx::work tx(conn);
-    // An edge3 3.x database: command still VARCHAR(2048), no priority_weight, no rj_order.
+    // Stamped at the head, but command is still VARCHAR(2048) and rj_order is gone.
     tx.exec0("ALTER TABLE edge_job ALTER COLUMN command TYPE VARCHAR(2048)");
     tx.exec0("DROP INDEX rj_order");
-    tx.exec0("ALTER TABLE edge_job DROP COLUMN priority_weight");
-    tx.exec0("DROP TABLE edge_logs");
+    tx.exec0("DROP TABLE edgectl_worker_token");
     tx.commit();
   }
-  auto problems = CheckSchema(conn);
-  ASSERT_TRUE(problems.ok()) << problems.status();
-  EXPECT_THAT(*problems, Contains(HasSubstr(
-                             "edge_job.command: type is character varying(2048), expected text")));
-  EXPECT_THAT(*problems, Contains(HasSubstr("edge_job.priority_weight: column is missing")));
-  EXPECT_THAT(*problems, Contains(HasSubstr("index rj_order on edge_job is missing")));
-  EXPECT_THAT(*problems, Contains(HasSubstr("table edge_logs is missing: run `edgectl db init`")));
+  absl::StatusOr<SchemaCheck> check = CheckSchema(conn);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_FALSE(check->ok());
+  EXPECT_EQ(check->detected.StampText(), kEdge3AlembicHead);
+  EXPECT_THAT(check->problems, Contains(HasSubstr(
+                                   "edge_job.command: type is character varying(2048), expected text")));
+  EXPECT_THAT(check->problems, Contains(HasSubstr("index rj_order on edge_job is missing")));
+  EXPECT_THAT(check->problems,
+              Contains(HasSubstr("edgectl's table edgectl_worker_token is missing")));
 }
 
 }  // namespace

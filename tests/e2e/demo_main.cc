@@ -65,7 +65,7 @@ int RunDemo() {
   if (!dsn.ok()) return Fail(dsn.status());
   absl::Status schema = db::RunPg("connect", [&] {
     pqxx::connection conn(*dsn);
-    absl::Status created = db::CreateSchema(conn);
+    absl::Status created = db::CreateSchema(conn).status();
     if (!created.ok()) throw std::runtime_error(created.ToString());
   });
   if (!schema.ok()) return Fail(schema);

@@ -29,7 +29,7 @@ bool ProcessGone(int pid) {
 }
 
 void EndToEndTest::SetUp() {
-  dsn_ = testing::CreateEdgeDatabase("e2e");
+  dsn_ = testing::CreateEdgeDatabase("e2e", DatabaseOptions());
   ASSERT_FALSE(dsn_.empty());
   char templ[] = "/tmp/edgectl-e2e-XXXXXX";
   ASSERT_NE(mkdtemp(templ), nullptr);
@@ -40,6 +40,7 @@ void EndToEndTest::SetUp() {
   options.heartbeat_interval_sec = HeartbeatIntervalSec();
   options.worker_auth = Auth();
   options.controlplane_env = ControlPlaneEnv();
+  AdjustStack(options);
   auto stack = EdgeStack::Start(options);
   ASSERT_TRUE(stack.ok()) << stack.status();
   stack_ = std::move(*stack);

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/e2e/edge_stack.h"
 #include "tests/e2e/job_enqueuer.h"
+#include "tests/fixtures/edge_database.h"
 
 namespace edgectl::e2e {
 
@@ -30,6 +31,10 @@ class EndToEndTest : public ::testing::Test {
   virtual WorkerAuth Auth() const { return WorkerAuth::kCertificate; }
   // Extra environment of the sidecar (shorter timeouts for failure tests).
   virtual std::map<std::string, std::string> ControlPlaneEnv() const { return {}; }
+  // The edge3 schema revision of the test's database (default: the head, with priority_weight).
+  virtual testing::EdgeDatabaseOptions DatabaseOptions() const { return {}; }
+  // Last changes to the stack's options (the Airflow double's edge3 version, say).
+  virtual void AdjustStack(EdgeStackOptions& options) const {}
 
   // Runs `edgectl <args>` as `worker`'s local user (its AIRFLOW_HOME) and with the database
   // configured, and waits for it to exit.

@@ -36,6 +36,10 @@ struct EdgeStackOptions {
   std::string airflow_version = "3.1.0";
   std::string edge_provider_version = "5.0.0";
   int heartbeat_interval_sec = 30;
+  // The Airflow double's --edge3_version and --comment_merge (tests/airflow_double/
+  // edge3_versions.h); "" = its defaults. edge_provider_version should match the version.
+  std::string edge3_version;
+  std::string comment_merge;
   // How workers prove who they are (both are accepted by the sidecar).
   WorkerAuth worker_auth = WorkerAuth::kCertificate;
   // The sidecar started with --insecure-allow-unauthenticated over plaintext instead (only for

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "controlplane/db/pg_status.h"
+#include "controlplane/db/schema_revision.h"
 #include "tests/airflow_double/execution_token.h"
 
 namespace edgectl::e2e {
@@ -65,12 +66,25 @@ absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& sp
   absl::Status st = db::RunPg("enqueue job", [&] {
     pqxx::connection conn(dsn);
     pqxx::work tx(conn);
+    // As the EdgeExecutor of the database's edge3 version writes the row: task_instance_id from
+    // 5.0 on, priority_weight where the (unreleased) column exists.
+    const db::DetectedSchema schema = db::DetectSchemaIn(tx);
+    std::string columns, values;
+    if (schema.has_task_instance_id) {
+      columns += ", task_instance_id";
+      values += ", " + tx.quote(job.task_instance_id);
+    }
+    if (schema.has_priority_weight) {
+      columns += ", priority_weight";
+      values += ", " + tx.quote(spec.priority_weight);
+    }
     tx.exec_params0(
-        "INSERT INTO edge_job (dag_id, task_id, run_id, map_index, try_number, task_instance_id, "
-        "state, queue, concurrency_slots, priority_weight, command, queued_dttm, last_update) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, now(), now())",
-        spec.dag_id, spec.task_id, spec.run_id, spec.map_index, spec.try_number,
-        job.task_instance_id, spec.queue, spec.pool_slots, spec.priority_weight, job.command);
+        absl::StrCat("INSERT INTO edge_job (dag_id, task_id, run_id, map_index, try_number, state, "
+                     "queue, concurrency_slots, command, queued_dttm, last_update", columns,
+                     ") VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, now(), now()", values,
+                     ")"),
+        spec.dag_id, spec.task_id, spec.run_id, spec.map_index, spec.try_number, spec.queue,
+        spec.pool_slots, job.command);
     tx.commit();
   });
   if (!st.ok()) return st;

@@ -35,7 +35,7 @@ struct TaskSpec {
 };
 
 struct QueuedJob {
-  std::string task_instance_id;  // the ti.id UUID, also edge_job.task_instance_id
+  std::string task_instance_id;  // the ti.id UUID, also edge_job.task_instance_id (edge3 >= 5.0)
   std::string log_path;          // relative to [logging] base_log_folder
   std::string command;           // the workload JSON stored in edge_job.command
 };
