@@ -52,6 +52,10 @@ class BenchStack {
   // Stores the tokens' hashes for their workers, as `edgectl token issue` does (one transaction).
   absl::Status IssueTokens(const std::vector<std::pair<std::string, std::string>>& worker_tokens);
   airflow_double::AirflowApiDouble& airflow() { return *airflow_; }
+  // Statements PostgreSQL executed in the benchmark's database during `window` (its
+  // pg_stat_statements calls; the measurement's own queries excluded): what the sidecar costs
+  // the database while nothing happens.
+  absl::StatusOr<int64_t> CountStatements(absl::Duration window);
   // A new EdgeApiClient on the double, as an edge3 worker process would hold.
   absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> NewEdgeApiClient() const;
 
