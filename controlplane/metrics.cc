@@ -70,6 +70,7 @@ std::string Metrics::RenderPrometheusText() const {
                   "stream.\n",
                   "# TYPE edgectl_controlplane_jobs_dispatched_total counter\n",
                   "edgectl_controlplane_jobs_dispatched_total ", jobs_dispatched_.load(), "\n");
+  dispatch_counters_.AppendPrometheusText(&out);
   absl::StrAppend(&out,
                   "# HELP edgectl_controlplane_dispatches_requeued_total Dispatched jobs put back "
                   "to queued (write failed or no acknowledgement in time).\n",

@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "controlplane/clock.h"
+#include "controlplane/dispatch_counters.h"
 #include "controlplane/dispatch_latency_log.h"
 
 namespace edgectl::controlplane {
@@ -62,6 +63,8 @@ class Metrics {
   uint64_t claims_refused() const { return claims_refused_.load(); }
   size_t connected_workers() const;
   const DispatchLatencyLog& dispatch_latency() const { return dispatch_latency_; }
+  DispatchCounters& dispatch() { return dispatch_counters_; }
+  const DispatchCounters& dispatch() const { return dispatch_counters_; }
 
   std::string RenderPrometheusText() const;
   // Metrics another component renders itself (appended to RenderPrometheusText at render time).
@@ -77,6 +80,7 @@ class Metrics {
   SystemClock system_clock_;
   const Clock* clock_ = &system_clock_;
   DispatchLatencyLog dispatch_latency_;
+  DispatchCounters dispatch_counters_;
   std::atomic<uint64_t> jobs_dispatched_{0};
   std::atomic<uint64_t> dispatches_requeued_{0};
   std::atomic<uint64_t> job_state_duplicates_{0};

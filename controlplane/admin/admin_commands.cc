@@ -21,6 +21,7 @@
 #include "common/python_list_repr.h"
 #include "controlplane/admin/worker_admin.h"
 #include "controlplane/admin/worker_listing.h"
+#include "controlplane/db/notify_trigger.h"
 #include "controlplane/db/schema.h"
 #include "controlplane/db/schema_installer.h"
 
@@ -274,21 +275,64 @@ void AddShutdownAll(CLI::App& app, cli::CliContext& context) {
   });
 }
 
+// `db init --with-notify / --without-notify` (controlplane/db/notify_trigger.h).
+struct NotifyChoice {
+  bool with = false;
+  bool without = false;
+};
+
+void AddNotifyFlags(CLI::App* init, NotifyChoice* choice) {
+  CLI::Option* with = init->add_flag(
+      "--with-notify", choice->with,
+      "Also install the optional edgectl_edge_job_notify trigger on edge_job, so sidecars "
+      "dispatch on PostgreSQL NOTIFY instead of polling (removable; see docs/ARCHITECTURE.md)");
+  init->add_flag("--without-notify", choice->without,
+                 "Remove that trigger (and its function) if installed")
+      ->excludes(with);
+}
+
+absl::Status ApplyNotifyChoice(pqxx::connection& conn, const NotifyChoice& choice) {
+  if (choice.with) {
+    if (absl::Status s = db::InstallNotifyTrigger(conn); !s.ok()) return s;
+    std::cout << "The dispatch notification trigger " << db::kNotifyTrigger
+              << " is installed on edge_job (sidecars LISTEN on " << db::kNotifyChannel
+              << "); remove it with `edgectl db init --without-notify`." << std::endl;
+  } else if (choice.without) {
+    if (absl::Status s = db::RemoveNotifyTrigger(conn); !s.ok()) return s;
+    std::cout << "The dispatch notification trigger is not installed (sidecars poll)."
+              << std::endl;
+  }
+  return absl::OkStatus();
+}
+
+// Information only: the trigger is optional, so its absence is not drift.
+void ReportNotifyTrigger(pqxx::connection& conn) {
+  absl::StatusOr<bool> installed = db::NotifyTriggerInstalled(conn);
+  if (!installed.ok()) return;
+  std::cout << (*installed ? "Dispatch notification trigger: installed (sidecars dispatch on "
+                             "NOTIFY, polling slowly as a fallback)."
+                           : "Dispatch notification trigger: not installed (optional; sidecars "
+                             "poll; `edgectl db init --with-notify` installs it).")
+            << std::endl;
+}
+
 void AddDbCommands(CLI::App& app, cli::CliContext& context) {
   CLI::App* db = app.add_subcommand(
       "db", "Create or check the edge3 tables (edge_worker, edge_job, edge_logs) and edgectl's own "
             "(edgectl_worker_token) in Airflow's DB.");
   db->require_subcommand(1);
   auto init_flags = std::make_shared<CentralFlags>();
+  auto notify = std::make_shared<NotifyChoice>();
   CLI::App* init = db->add_subcommand(
       "init", "Create the edge3 tables where Airflow's migrations have not (idempotent).");
   admin::AddCentralFlags(init, init_flags.get());
-  init->callback([&context, init_flags] {
-    context.exit_code = RunCentral(*init_flags, [](pqxx::connection& conn) -> absl::Status {
+  AddNotifyFlags(init, notify.get());
+  init->callback([&context, init_flags, notify] {
+    context.exit_code = RunCentral(*init_flags, [notify](pqxx::connection& conn) -> absl::Status {
       if (absl::Status created = db::CreateSchema(conn); !created.ok()) return created;
       std::cout << "The edge3 tables are in place (edge3 " << db::kEdge3ProviderVersion
                 << ", alembic revision " << db::kEdge3AlembicHead << ")." << std::endl;
-      return absl::OkStatus();
+      return ApplyNotifyChoice(conn, *notify);
     });
   });
   auto check_flags = std::make_shared<CentralFlags>();
@@ -299,6 +343,7 @@ void AddDbCommands(CLI::App& app, cli::CliContext& context) {
     context.exit_code = RunCentral(*check_flags, [](pqxx::connection& conn) -> absl::Status {
       absl::StatusOr<std::vector<std::string>> differences = db::CheckSchema(conn);
       if (!differences.ok()) return differences.status();
+      ReportNotifyTrigger(conn);
       if (differences->empty()) {
         std::cout << "The edge3 schema matches what edgectl expects (edge3 "
                   << db::kEdge3ProviderVersion << ")." << std::endl;
