@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -91,6 +90,7 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
       {"ratio_edge3_over_edgectl",
        Ratio(r.edge3_idle.per_worker_minute, r.edgectl_idle.per_worker_minute)}};
   report["idle_postgres"] = {
+      {"notify_trigger", p.notify_trigger},
       {"window_s", absl::ToDoubleSeconds(p.pg_idle_window)},
       {"statements", r.idle_pg_statements},
       {"statements_per_second",
@@ -166,9 +166,12 @@ std::string ReportText(const json& j) {
   if (j.contains("idle_postgres")) {
     const json& pg = j["idle_postgres"];
     absl::StrAppend(
-        &out, absl::StrFormat("  edgectl sidecar, %d connected idle workers, no heartbeats: "
+        &out, absl::StrFormat("  edgectl sidecar, %d connected idle workers, no heartbeats, %s: "
                               "%.1f PostgreSQL statements/s (%d in %.0f s, pg_stat_statements)\n",
-                              p["edgectl_workers"].get<int>(), Num(pg["statements_per_second"]),
+                              p["edgectl_workers"].get<int>(),
+                              pg.value("notify_trigger", false) ? "NOTIFY trigger installed"
+                                                                : "no NOTIFY trigger",
+                              Num(pg["statements_per_second"]),
                               pg["statements"].get<int64_t>(), Num(pg["window_s"])));
   }
   absl::StrAppend(&out, "\n");

@@ -26,6 +26,7 @@ struct BenchParameters {
   uint32_t seed = 1;
   int page_viewers = 100;  // 0: no phase with open fleet pages
   absl::Duration pg_idle_window = absl::Seconds(5);
+  bool notify_trigger = true;
 };
 
 struct BenchResults {

@@ -7,6 +7,7 @@
 #include "common/database_url.h"
 #include "common/tls_files.h"
 #include "controlplane/auth/worker_token.h"
+#include "controlplane/db/notify_trigger.h"
 #include "controlplane/db/pg_status.h"
 #include "controlplane/db/schema_installer.h"
 #include "tests/fixtures/test_pki.h"
@@ -19,7 +20,7 @@ BenchStack::~BenchStack() {
   postgres_.Stop();
 }
 
-absl::Status BenchStack::StartDatabase() {
+absl::Status BenchStack::StartDatabase(bool notify_trigger) {
   // Counts statements for the idle cost (CountStatements).
   postgres_.set_extra_server_options("-c shared_preload_libraries=pg_stat_statements");
   if (absl::Status s = postgres_.Start(); !s.ok()) return s;
@@ -30,13 +31,14 @@ absl::Status BenchStack::StartDatabase() {
   absl::Status connected = db::RunPg("bench schema", [&] {
     pqxx::connection conn(dsn_);
     schema = db::CreateSchema(conn);
+    if (schema.ok() && notify_trigger) schema = db::InstallNotifyTrigger(conn);
     pqxx::nontransaction(conn).exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   });
   return connected.ok() ? schema : connected;
 }
 
 absl::Status BenchStack::Start(const BenchStackOptions& options) {
-  if (absl::Status s = StartDatabase(); !s.ok()) return s;
+  if (absl::Status s = StartDatabase(options.notify_trigger); !s.ok()) return s;
 
   airflow_double::AirflowApiDoubleOptions double_options;
   double_options.dsn = dsn_;

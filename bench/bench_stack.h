@@ -30,6 +30,8 @@ struct BenchStackOptions {
   absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
   std::string make_certs_script = "scripts/make-certs";
   std::string work_dir;  // for the certificates; required
+  // Install the optional edge_job NOTIFY trigger (`edgectl db init --with-notify`).
+  bool notify_trigger = true;
 };
 
 class BenchStack {
@@ -60,7 +62,7 @@ class BenchStack {
   absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> NewEdgeApiClient() const;
 
  private:
-  absl::Status StartDatabase();
+  absl::Status StartDatabase(bool notify_trigger);
 
   testing::PostgresServer postgres_;
   std::string dsn_;

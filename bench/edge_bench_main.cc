@@ -43,6 +43,8 @@ DEFINE_int32(page_viewers, 100,
              "dispatch latency measurement (0: skip)");
 DEFINE_int32(pg_idle_window_s, 5,
              "count the PostgreSQL statements of the idle edgectl sidecar over this window");
+DEFINE_bool(notify_trigger, true,
+            "install the optional edge_job NOTIFY trigger (edgectl db init --with-notify)");
 DEFINE_string(json_out, "", "also write the report as JSON to this file");
 DEFINE_string(make_certs, "scripts/make-certs",
               "the certificate helper (the sidecar serves TLS; workers send tokens)");
@@ -83,6 +85,7 @@ BenchParameters ParametersFromFlags() {
   p.seed = static_cast<uint32_t>(FLAGS_seed);
   p.page_viewers = FLAGS_page_viewers;
   p.pg_idle_window = absl::Seconds(std::max(1, FLAGS_pg_idle_window_s));
+  p.notify_trigger = FLAGS_notify_trigger;
   return p;
 }
 
@@ -169,7 +172,8 @@ int Run() {
     return 1;
   }
   absl::Status s = stack.Start({FLAGS_heartbeat_interval_s / FLAGS_idle_time_scale,
-                                p.dispatch_poll_interval, FLAGS_make_certs, work_dir});
+                                p.dispatch_poll_interval, FLAGS_make_certs, work_dir,
+                                FLAGS_notify_trigger});
   BenchResults results;
   if (s.ok()) s = RunEdgectl(stack, p, rng, results);
   if (s.ok()) s = RunEdge3(stack, p, rng, results);
