@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -88,6 +89,12 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
       {"edge3", IdleJson(r.edge3_idle)},
       {"ratio_edge3_over_edgectl",
        Ratio(r.edge3_idle.per_worker_minute, r.edgectl_idle.per_worker_minute)}};
+  report["idle_postgres"] = {
+      {"notify_trigger", p.notify_trigger},
+      {"window_s", absl::ToDoubleSeconds(p.pg_idle_window)},
+      {"statements", r.idle_pg_statements},
+      {"statements_per_second",
+       r.idle_pg_statements / std::max(1e-9, absl::ToDoubleSeconds(p.pg_idle_window))}};
   if (p.page_viewers > 0) {
     const EdgectlDispatchResult& v = r.edgectl_dispatch_with_viewers;
     report["fleet_page_viewers"] = {
@@ -155,7 +162,19 @@ std::string ReportText(const json& j) {
                                     s["client_failures"].get<int64_t>()));
   }
   absl::StrAppend(&out, "  ratio edge3/edgectl: ", RatioText(idle["ratio_edge3_over_edgectl"]),
-                  "\n\n");
+                  "\n");
+  if (j.contains("idle_postgres")) {
+    const json& pg = j["idle_postgres"];
+    absl::StrAppend(
+        &out, absl::StrFormat("  edgectl sidecar, %d connected idle workers, no heartbeats, %s: "
+                              "%.1f PostgreSQL statements/s (%d in %.0f s, pg_stat_statements)\n",
+                              p["edgectl_workers"].get<int>(),
+                              pg.value("notify_trigger", false) ? "NOTIFY trigger installed"
+                                                                : "no NOTIFY trigger",
+                              Num(pg["statements_per_second"]),
+                              pg["statements"].get<int64_t>(), Num(pg["window_s"])));
+  }
+  absl::StrAppend(&out, "\n");
   if (j.contains("fleet_page_viewers")) {
     const json& v = j["fleet_page_viewers"];
     absl::StrAppend(

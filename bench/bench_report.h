@@ -25,6 +25,8 @@ struct BenchParameters {
   absl::Duration idle_window = absl::Seconds(12);
   uint32_t seed = 1;
   int page_viewers = 100;  // 0: no phase with open fleet pages
+  absl::Duration pg_idle_window = absl::Seconds(5);
+  bool notify_trigger = true;
 };
 
 struct BenchResults {
@@ -35,6 +37,9 @@ struct BenchResults {
   // The edgectl dispatch latency measured again while page_viewers fleet pages poll the sidecar.
   EdgectlDispatchResult edgectl_dispatch_with_viewers;
   PageViewerTally viewers;
+  // PostgreSQL statements in the edgectl database while the connected fleet sits idle (no
+  // heartbeats, nothing queued): the sidecar's own polling.
+  int64_t idle_pg_statements = 0;
 };
 
 nlohmann::json ReportJson(const BenchParameters& p, const BenchResults& r);

@@ -7,6 +7,7 @@
 #include "common/database_url.h"
 #include "common/tls_files.h"
 #include "controlplane/auth/worker_token.h"
+#include "controlplane/db/notify_trigger.h"
 #include "controlplane/db/pg_status.h"
 #include "controlplane/db/schema_installer.h"
 #include "tests/fixtures/test_pki.h"
@@ -19,7 +20,9 @@ BenchStack::~BenchStack() {
   postgres_.Stop();
 }
 
-absl::Status BenchStack::StartDatabase() {
+absl::Status BenchStack::StartDatabase(bool notify_trigger) {
+  // Counts statements for the idle cost (CountStatements).
+  postgres_.set_extra_server_options("-c shared_preload_libraries=pg_stat_statements");
   if (absl::Status s = postgres_.Start(); !s.ok()) return s;
   absl::StatusOr<std::string> dsn = postgres_.CreateDatabase("edge_bench");
   if (!dsn.ok()) return dsn.status();
@@ -28,12 +31,14 @@ absl::Status BenchStack::StartDatabase() {
   absl::Status connected = db::RunPg("bench schema", [&] {
     pqxx::connection conn(dsn_);
     schema = db::CreateSchema(conn).status();
+    if (schema.ok() && notify_trigger) schema = db::InstallNotifyTrigger(conn);
+    pqxx::nontransaction(conn).exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   });
   return connected.ok() ? schema : connected;
 }
 
 absl::Status BenchStack::Start(const BenchStackOptions& options) {
-  if (absl::Status s = StartDatabase(); !s.ok()) return s;
+  if (absl::Status s = StartDatabase(options.notify_trigger); !s.ok()) return s;
 
   airflow_double::AirflowApiDoubleOptions double_options;
   double_options.dsn = dsn_;
@@ -66,6 +71,23 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   sidecar_ = std::make_unique<controlplane::ControlPlaneServer>(
       std::move(sidecar_options), std::shared_ptr<bridge::EdgeApi>(std::move(*api)));
   return sidecar_->Start();
+}
+
+absl::StatusOr<int64_t> BenchStack::CountStatements(absl::Duration window) {
+  int64_t statements = 0;
+  absl::Status s = db::RunPg("count idle statements", [&] {
+    pqxx::connection conn(dsn_);
+    pqxx::nontransaction tx(conn);
+    tx.exec("SELECT pg_stat_statements_reset()");
+    absl::SleepFor(window);
+    statements = tx.exec1(
+                       "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements "
+                       "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
+                       "current_database()) AND query NOT LIKE '%pg_stat_statements%'")[0]
+                     .as<int64_t>();
+  });
+  if (!s.ok()) return s;
+  return statements;
 }
 
 absl::Status BenchStack::IssueTokens(

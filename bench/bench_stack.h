@@ -30,6 +30,8 @@ struct BenchStackOptions {
   absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
   std::string make_certs_script = "scripts/make-certs";
   std::string work_dir;  // for the certificates; required
+  // Install the optional edge_job NOTIFY trigger (`edgectl db init --with-notify`).
+  bool notify_trigger = true;
 };
 
 class BenchStack {
@@ -52,11 +54,15 @@ class BenchStack {
   // Stores the tokens' hashes for their workers, as `edgectl token issue` does (one transaction).
   absl::Status IssueTokens(const std::vector<std::pair<std::string, std::string>>& worker_tokens);
   airflow_double::AirflowApiDouble& airflow() { return *airflow_; }
+  // Statements PostgreSQL executed in the benchmark's database during `window` (its
+  // pg_stat_statements calls; the measurement's own queries excluded): what the sidecar costs
+  // the database while nothing happens.
+  absl::StatusOr<int64_t> CountStatements(absl::Duration window);
   // A new EdgeApiClient on the double, as an edge3 worker process would hold.
   absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> NewEdgeApiClient() const;
 
  private:
-  absl::Status StartDatabase();
+  absl::Status StartDatabase(bool notify_trigger);
 
   testing::PostgresServer postgres_;
   std::string dsn_;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -40,6 +41,10 @@ DEFINE_int32(max_run_s, 300, "abort the run (exit 2) after this many seconds");
 DEFINE_int32(page_viewers, 100,
              "simulated open fleet pages polling the sidecar's /api/ during a second edgectl "
              "dispatch latency measurement (0: skip)");
+DEFINE_int32(pg_idle_window_s, 5,
+             "count the PostgreSQL statements of the idle edgectl sidecar over this window");
+DEFINE_bool(notify_trigger, true,
+            "install the optional edge_job NOTIFY trigger (edgectl db init --with-notify)");
 DEFINE_string(json_out, "", "also write the report as JSON to this file");
 DEFINE_string(make_certs, "scripts/make-certs",
               "the certificate helper (the sidecar serves TLS; workers send tokens)");
@@ -79,6 +84,8 @@ BenchParameters ParametersFromFlags() {
   p.idle_window = absl::Seconds(FLAGS_idle_window_s);
   p.seed = static_cast<uint32_t>(FLAGS_seed);
   p.page_viewers = FLAGS_page_viewers;
+  p.pg_idle_window = absl::Seconds(std::max(1, FLAGS_pg_idle_window_s));
+  p.notify_trigger = FLAGS_notify_trigger;
   return p;
 }
 
@@ -93,6 +100,10 @@ absl::Status RunEdgectl(BenchStack& stack, const BenchParameters& p, std::mt1993
   Progress("registering " + std::to_string(p.edgectl_workers) + " edgectl workers");
   if (absl::Status s = fleet.RegisterAll(); !s.ok()) return s;
   if (absl::Status s = fleet.ConnectAll(absl::Seconds(60)); !s.ok()) return s;
+  Progress("edgectl idle PostgreSQL statements");
+  absl::StatusOr<int64_t> statements = stack.CountStatements(p.pg_idle_window);
+  if (!statements.ok()) return statements.status();
+  results.idle_pg_statements = *statements;
   Progress("edgectl idle window");
   const absl::Duration heartbeat = absl::Seconds(fleet.heartbeat_interval_seconds());
   results.edgectl_idle = CountIdleRestCalls(
@@ -161,7 +172,8 @@ int Run() {
     return 1;
   }
   absl::Status s = stack.Start({FLAGS_heartbeat_interval_s / FLAGS_idle_time_scale,
-                                p.dispatch_poll_interval, FLAGS_make_certs, work_dir});
+                                p.dispatch_poll_interval, FLAGS_make_certs, work_dir,
+                                FLAGS_notify_trigger});
   BenchResults results;
   if (s.ok()) s = RunEdgectl(stack, p, rng, results);
   if (s.ok()) s = RunEdge3(stack, p, rng, results);

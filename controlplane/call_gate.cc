@@ -1,5 +1,7 @@
 #include "controlplane/call_gate.h"
 
+#include <spdlog/spdlog.h>
+
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -70,6 +72,22 @@ absl::Status CallGate::Precheck(const std::string& peer, const char* rpc,
     *retry_after = absl::Seconds(1);
     Refuse(peer, rpc, claimed_name, "", s);
     return s;
+  }
+  if (admission_limited && fd_budget_ != nullptr && !fd_budget_->Admit()) {
+    *retry_after = fd_budget_->RetryDelay();
+    const std::string budget = fd_budget_->Describe();
+    {
+      absl::MutexLock lock(&mu_);
+      if (clock_.Now() - fd_warned_at_ >= absl::Minutes(1)) {
+        fd_warned_at_ = clock_.Now();
+        spdlog::warn("controlplane: refusing new worker streams: {}; raise the sidecar's open "
+                     "file limit (ulimit -n, systemd LimitNOFILE=) or add a sidecar",
+                     budget);
+      }
+    }
+    return absl::UnavailableError(absl::StrCat(
+        "the sidecar is near its open-file limit (", budget,
+        "); retry after the delay it sent, or connect to another sidecar"));
   }
   if (admission_limited) {
     if (std::optional<absl::Duration> delay = Admit()) {

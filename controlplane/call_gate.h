@@ -29,6 +29,7 @@
 #include "controlplane/auth/authenticator.h"
 #include "controlplane/clock.h"
 #include "controlplane/executor.h"
+#include "controlplane/fd_budget.h"
 #include "controlplane/refusal_log.h"
 #include "proto/call_metadata.h"
 
@@ -67,6 +68,9 @@ class CallGate {
               const std::string& authenticated, const absl::Status& status);
 
   const auth::Authenticator& authenticator() const { return authenticator_; }
+  // Admission-limited calls (Register, Connect) are also refused, UNAVAILABLE with
+  // budget->RetryDelay(), while the open-file budget is spent (fd_budget.h). Must outlive this.
+  void SetFdBudget(FdBudget* budget) { fd_budget_ = budget; }
 
  private:
   // Authenticates the caller and binds the claimed worker name to it (on the executor: a token
@@ -85,7 +89,9 @@ class CallGate {
   RefusalLog& refusals_;
   const Clock& clock_;
   const int admissions_per_second_;
+  FdBudget* fd_budget_ = nullptr;
   absl::Mutex mu_;
+  absl::Time fd_warned_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t admission_second_ ABSL_GUARDED_BY(mu_) = 0;
   int admitted_this_second_ ABSL_GUARDED_BY(mu_) = 0;
   int refused_this_second_ ABSL_GUARDED_BY(mu_) = 0;

@@ -54,6 +54,10 @@ absl::Status ControlPlaneOptions::Validate() const {
   if (ack_timeout < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError("--ack-timeout-sec must be at least 0.1");
   }
+  if (notify_poll_interval < absl::Milliseconds(10)) {
+    return absl::InvalidArgumentError(
+        "[edge] controlplane_notify_poll_interval_ms must be at least 10");
+  }
   if (state_poll_interval < absl::Milliseconds(10)) {
     return absl::InvalidArgumentError("--state-poll-interval-ms must be at least 10");
   }
@@ -135,6 +139,23 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
   o.dispatch_poll_interval = absl::Milliseconds(*poll_ms);
   o.ack_timeout = absl::Seconds(*ack_sec);
   o.state_poll_interval = absl::Milliseconds(*state_ms);
+  absl::StatusOr<bool> notify = config.GetBool("edge", "controlplane_dispatch_notify", true);
+  absl::StatusOr<int> notify_ms =
+      config.GetInt("edge", "controlplane_notify_poll_interval_ms", 1000);
+  if (!notify.ok()) return notify.status();
+  if (!notify_ms.ok()) return notify_ms.status();
+  o.dispatch_notify = *notify;
+  o.notify_poll_interval = absl::Milliseconds(*notify_ms);
+  if (const std::string notify_conn =
+          config.GetOr("edge", "controlplane_notify_sql_alchemy_conn", "");
+      !notify_conn.empty()) {
+    absl::StatusOr<DatabaseUrl> db = ParseDatabaseUrl(notify_conn);
+    if (!db.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "[edge] controlplane_notify_sql_alchemy_conn: ", db.status().message()));
+    }
+    o.notify_database = *std::move(db);
+  }
   o.push_log_chunk_size = *chunk > 0 ? static_cast<size_t>(*chunk) : 0;
   o.tls_cert_file = config.GetOr("edge", "controlplane_tls_cert", "");
   o.tls_key_file = config.GetOr("edge", "controlplane_tls_key", "");

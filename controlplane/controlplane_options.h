@@ -16,6 +16,13 @@
 //                                         ~ half of it plus one jobs/fetch)
 //   [edge] controlplane_ack_timeout_sec   default 30
 //   [edge] controlplane_state_poll_interval_ms      default 1000
+//   [edge] controlplane_dispatch_notify   default True: LISTEN for the optional edge_job trigger
+//                                         (`edgectl db init --with-notify`) and dispatch on NOTIFY
+//   [edge] controlplane_notify_poll_interval_ms     default 1000: the fallback poll while
+//                                         notifications work and queued work remains
+//   [edge] controlplane_notify_sql_alchemy_conn     default [database] sql_alchemy_conn: where
+//                                         the LISTEN session connects (a direct connection or a
+//                                         session-pooled PgBouncer; never transaction pooling)
 //   [edge] push_log_chunk_size            characters per edge_logs row, default 524288
 //   [edge] controlplane_tls_cert / controlplane_tls_key   PEM files; TLS when both are set
 //   [edge] controlplane_tls_client_ca     PEM bundle: workers may authenticate with a client
@@ -42,6 +49,7 @@
 #ifndef EDGECTL_CONTROLPLANE_CONTROLPLANE_OPTIONS_H_
 #define EDGECTL_CONTROLPLANE_CONTROLPLANE_OPTIONS_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -62,6 +70,10 @@ struct ControlPlaneOptions {
   absl::Duration dispatch_poll_interval = absl::Milliseconds(20);
   absl::Duration ack_timeout = absl::Seconds(30);
   absl::Duration state_poll_interval = absl::Seconds(1);
+  bool dispatch_notify = true;
+  absl::Duration notify_poll_interval = absl::Seconds(1);
+  absl::Duration notify_idle_poll_interval = absl::Seconds(60);
+  std::optional<DatabaseUrl> notify_database;  // nullopt: `database`
   size_t push_log_chunk_size = 524288;
   std::string tls_cert_file;
   std::string tls_key_file;

@@ -109,8 +109,9 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
                                  options_.max_connects_per_worker_per_minute},
               clock_),
       registration_(edge_api_, *store_, registry_),
-      dispatcher_({options_.dispatch_poll_interval, options_.ack_timeout}, registry_, ledger_,
-                  *store_, edge_api_, executor_, clock_, metrics_),
+      dispatcher_({options_.dispatch_poll_interval, options_.ack_timeout,
+                   options_.notify_poll_interval, options_.notify_idle_poll_interval},
+                  registry_, ledger_, *store_, edge_api_, executor_, clock_, metrics_),
       claims_(*store_, ledger_, metrics_),
       job_states_(edge_api_, *store_, registry_, ledger_, clock_, metrics_),
       logs_(edge_api_, *store_, options_.push_log_chunk_size, &metrics_),
@@ -128,6 +129,12 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
       metrics_http_(metrics_) {
   metrics_.SetConnectedWorkersSource([this] { return registry_.size(); });
   metrics_.scrape().AddCollector([this] { return fleet_gauges_.Collect(); });
+  if (options_.dispatch_notify && !options_.database.libpq_dsn().empty()) {
+    JobNotifyListenerOptions listen;
+    listen.libpq_dsn = (options_.notify_database ? *options_.notify_database : options_.database)
+                           .libpq_dsn();
+    notify_listener_ = std::make_unique<JobNotifyListener>(std::move(listen), dispatcher_);
+  }
   if (relay_ != nullptr) {
     metrics_.scrape().AddCollector([this] { return relay_->metrics().Collect(); });
   }
@@ -152,6 +159,7 @@ absl::Status ControlPlaneServer::Start() {
   }
   // The edge3 schema decides the job key of every query: serve only a revision in the window.
   if (absl::Status s = store_->AdaptToSchema(); !s.ok()) return s;
+  StartFdBudget();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = Credentials(options_);
   if (!creds.ok()) return creds.status();
   grpc::EnableDefaultHealthCheckService(true);
@@ -192,9 +200,32 @@ absl::Status ControlPlaneServer::Start() {
   }
   WarnIfInsecure();
   dispatcher_.Start();
+  if (notify_listener_ != nullptr) notify_listener_->Start();
   watcher_.Start();
   health_thread_ = std::thread([this] { WatchHealth(); });
   return absl::OkStatus();
+}
+
+void ControlPlaneServer::StartFdBudget() {
+  absl::StatusOr<OpenFileLimit> raised = RaiseOpenFileLimit();
+  if (!raised.ok()) {
+    spdlog::warn("controlplane: {}", raised.status().ToString());
+  } else if (raised->after != raised->before) {
+    spdlog::info("controlplane: open file limit raised from {} to {} (the hard limit)",
+                 raised->before, raised->after);
+  } else {
+    spdlog::info("controlplane: open file limit {} (the hard limit)", raised->after);
+  }
+  // The sidecar's own sockets: its PostgreSQL pool, the LISTEN session, the fleet page's
+  // connection, a REST connection per executor thread and per relay thread, the metrics/page
+  // HTTP server, plus files, pipes and epoll descriptors.
+  FdBudgetOptions budget;
+  budget.reserved = options_.db_pool_size + 2 + options_.executor_threads +
+                    options_.relay_threads + 64 + 64;
+  fd_budget_ = std::make_unique<FdBudget>(budget, descriptors_, clock_);
+  gate_.SetFdBudget(fd_budget_.get());
+  spdlog::info("controlplane: new worker streams are refused (UNAVAILABLE, retry later) beyond {}",
+               fd_budget_->Describe());
 }
 
 void ControlPlaneServer::WarnIfInsecure() {
@@ -234,6 +265,7 @@ void ControlPlaneServer::Shutdown() {
     stopping_ = true;
   }
   if (health_thread_.joinable()) health_thread_.join();
+  if (notify_listener_ != nullptr) notify_listener_->Stop();
   dispatcher_.Stop();
   watcher_.Stop();
   if (server_) {

@@ -31,6 +31,7 @@
 #include "controlplane/execution_relay/relay_service.h"
 #include "controlplane/executor.h"
 #include "controlplane/job_claims.h"
+#include "controlplane/fd_budget.h"
 #include "controlplane/job_dispatcher.h"
 #include "controlplane/job_state_relay.h"
 #include "controlplane/log_relay.h"
@@ -66,10 +67,15 @@ class ControlPlaneServer {
   int port() const { return port_; }
   int metrics_port() const { return metrics_port_; }
   const Metrics& metrics() const { return metrics_; }
+  // The LISTEN session's backend pid (0 while down or without notifications); for tests.
+  int notify_backend_pid() const {
+    return notify_listener_ ? notify_listener_->backend_pid() : 0;
+  }
 
  private:
   void WatchHealth();
   void WarnIfInsecure();
+  void StartFdBudget();
 
   const ControlPlaneOptions options_;
   SystemClock system_clock_;
@@ -82,12 +88,15 @@ class ControlPlaneServer {
   Executor executor_;
   RefusalLog refusals_;
   auth::Authenticator authenticator_;
+  ProcessDescriptors descriptors_;
+  std::unique_ptr<FdBudget> fd_budget_;  // made in Start(), once the limit is raised
   CallGate gate_;
   WorkerLimits limits_;
   WorkerRegistry registry_;
   WorkerRegistration registration_;
   DispatchLedger ledger_;
   JobDispatcher dispatcher_;
+  std::unique_ptr<JobNotifyListener> notify_listener_;  // with options_.dispatch_notify only
   JobClaims claims_;
   JobStateRelay job_states_;
   LogRelay logs_;

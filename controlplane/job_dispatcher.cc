@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 namespace edgectl::controlplane {
 namespace {
@@ -40,16 +41,21 @@ JobDispatcher::~JobDispatcher() { Stop(); }
 void JobDispatcher::Start() {
   thread_ = std::thread([this] {
     for (;;) {
+      WakeCause cause;
       {
         absl::MutexLock lock(&wake_mu_);
         auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {
-          return wake_ || stopping_;
+          return wake_ || notified_ || stopping_;
         };
-        wake_mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+        wake_mu_.AwaitWithTimeout(
+            absl::Condition(&woken),
+            listening_.load() ? options_.notify_poll_interval : options_.poll_interval);
         if (stopping_) return;
-        wake_ = false;
+        cause = notified_ ? WakeCause::kNotify : wake_ ? WakeCause::kEvent : WakeCause::kTimer;
+        wake_ = notified_ = false;
       }
-      PollOnce();
+      metrics_.dispatch().Woke(cause);
+      Round(cause);
     }
   });
 }
@@ -67,34 +73,67 @@ void JobDispatcher::Wake() {
   wake_ = true;
 }
 
+void JobDispatcher::OnQueueNotified(const std::string&) {
+  metrics_.dispatch().NotificationReceived();
+  absl::MutexLock lock(&wake_mu_);
+  notified_ = true;
+}
+
+void JobDispatcher::OnListening(bool listening) {
+  metrics_.dispatch().SetListening(listening);
+  listening_.store(listening);
+  // Either way, look once now: work queued before the LISTEN (or while it was down) has sent
+  // no notification that will arrive.
+  absl::MutexLock lock(&wake_mu_);
+  notified_ = true;
+}
+
 int JobDispatcher::FreeSlots(const DispatchCandidate& candidate) const {
   return candidate.reported_free - ledger_.PendingSlots(candidate.worker_name);
 }
 
-void JobDispatcher::PollOnce() {
+void JobDispatcher::PollOnce() { Round(WakeCause::kNotify); }
+
+void JobDispatcher::Round(WakeCause cause) {
   RequeueExpired();
   SweepStaleClaims();
-  if (registry_.size() == 0) return;
+  if (ShouldQuery(cause)) Dispatch();
+}
+
+bool JobDispatcher::ShouldQuery(WakeCause cause) {
+  if (!listening_.load() || cause == WakeCause::kNotify || work_seen_) return true;
+  // Nothing was queued at the last look and no NOTIFY came since: nothing to dispatch. A rare
+  // safety query covers a LISTEN session that died without an error (half-open TCP).
+  return clock_.Now() - last_query_ >= options_.notify_idle_poll_interval;
+}
+
+void JobDispatcher::Dispatch() {
+  if (registry_.size() == 0) {
+    work_seen_ = true;  // unknown: look again once a worker is here
+    return;
+  }
+  last_query_ = clock_.Now();
+  metrics_.dispatch().Queried();
   absl::StatusOr<std::vector<QueuedWork>> work = store_.QueuedWorkByQueue();
   if (!work.ok()) {
+    work_seen_ = true;
     spdlog::warn("dispatch: {}", work.status().ToString());
     return;
   }
-  if (work->empty()) return;
-  std::vector<DispatchCandidate> candidates = registry_.DispatchCandidates();
-  if (candidates.empty()) return;
-  // Rotate the starting point so queued work spreads over the fleet.
-  const size_t start = rotation_.fetch_add(1) % candidates.size();
-  std::rotate(candidates.begin(), candidates.begin() + start, candidates.end());
-  std::vector<bool> taken(candidates.size(), false);
+  work_seen_ = !work->empty();
+  // Per queue, only the workers that could take its jobs (the registry's index): a round costs
+  // O(queues with work + workers picked), however many workers are connected.
+  std::set<std::string> taken;
   for (const QueuedWork& queued : *work) {
     if (IsDry(queued)) continue;
     int remaining = queued.jobs;
-    for (size_t i = 0; i < candidates.size() && remaining > 0; ++i) {
-      const DispatchCandidate& c = candidates[i];
-      if (taken[i] || !ServesQueue(c.queues, queued.queue)) continue;
+    // Some of those asked for may lack slots once unacknowledged dispatches count (FreeSlots).
+    const size_t ask = static_cast<size_t>(remaining) * 2 + 4;
+    for (const DispatchCandidate& c : registry_.CandidatesFor(queued.queue, ask)) {
+      if (remaining == 0) break;
+      if (taken.count(c.worker_name) > 0) continue;
       if (FreeSlots(c) < queued.min_concurrency_slots) continue;
-      taken[i] = true;
+      taken.insert(c.worker_name);
       --remaining;
       StartFetch(c, queued);
     }
@@ -172,7 +211,12 @@ void JobDispatcher::RequeueExpired() {
 
 void JobDispatcher::SweepStaleClaims() {
   const absl::Time now = clock_.Now();
-  if (now - last_sweep_ < std::max(options_.ack_timeout / 2, absl::Seconds(1))) return;
+  // With notifications a requeue by any sidecar's sweep also NOTIFYs, so one sweep per
+  // ack_timeout bounds how long a dead sidecar's claim waits, at a cost of one statement.
+  const absl::Duration every = listening_.load() ? std::max(options_.ack_timeout, absl::Seconds(1))
+                                                 : std::max(options_.ack_timeout / 2,
+                                                            absl::Seconds(1));
+  if (now - last_sweep_ < every) return;
   last_sweep_ = now;
   absl::StatusOr<int> requeued = store_.RequeueStaleClaims(options_.ack_timeout);
   if (!requeued.ok()) {

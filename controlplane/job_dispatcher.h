@@ -20,6 +20,14 @@
 // Every max(ack_timeout / 2, 1 s) one statement also requeues unconfirmed claims of edgectl
 // workers older than ack_timeout whichever sidecar made them (one that died between jobs/fetch
 // and the push leaves no memory of it anywhere).
+//
+// Event-driven (optional edge_job trigger, `edgectl db init --with-notify`): while a
+// JobNotifyListener reports it is listening (OnListening(true)), the dispatcher queries PostgreSQL
+// only when a NOTIFY arrives, when a worker event may have freed slots while the last query still
+// showed queued work, every notify_poll_interval while it does, and once per
+// notify_idle_poll_interval as a safety net; the stale-claim sweep runs every ack_timeout. An idle
+// sidecar with the trigger thus sends no dispatch statements. Whenever the listener is down or
+// the trigger absent, it polls every poll_interval as without it.
 #ifndef EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_
 #define EDGECTL_CONTROLPLANE_JOB_DISPATCHER_H_
 
@@ -36,6 +44,7 @@
 #include "controlplane/clock.h"
 #include "controlplane/dispatch_ledger.h"
 #include "controlplane/executor.h"
+#include "controlplane/job_notify_listener.h"
 #include "controlplane/metrics.h"
 #include "controlplane/sidecar_store.h"
 #include "controlplane/worker_registry.h"
@@ -45,19 +54,26 @@ namespace edgectl::controlplane {
 struct JobDispatcherOptions {
   absl::Duration poll_interval = absl::Milliseconds(20);
   absl::Duration ack_timeout = absl::Seconds(30);
+  // With notifications (see above).
+  absl::Duration notify_poll_interval = absl::Seconds(1);
+  absl::Duration notify_idle_poll_interval = absl::Seconds(60);
 };
 
-class JobDispatcher {
+class JobDispatcher final : public JobNotifySink {
  public:
   JobDispatcher(JobDispatcherOptions options, WorkerRegistry& registry, DispatchLedger& ledger,
                 SidecarStore& store, bridge::EdgeApi& edge_api, Executor& executor,
                 const Clock& clock, Metrics& metrics);
-  ~JobDispatcher();
+  ~JobDispatcher() override;
 
   void Start();
   void Stop();
   // Polls again at once (a job was delivered, or a worker gained free slots).
   void Wake();
+
+  // JobNotifySink (the edge_job trigger's notifications).
+  void OnQueueNotified(const std::string& queue) override;
+  void OnListening(bool listening) override;
 
   // One round: requeue expired dispatches, then dispatch queued work. Public for tests.
   void PollOnce();
@@ -66,6 +82,9 @@ class JobDispatcher {
   int FreeSlots(const DispatchCandidate& candidate) const;
 
  private:
+  void Round(WakeCause cause);
+  bool ShouldQuery(WakeCause cause);
+  void Dispatch();
   void RequeueExpired();
   void SweepStaleClaims();
   void StartFetch(const DispatchCandidate& candidate, const QueuedWork& queued);
@@ -85,8 +104,11 @@ class JobDispatcher {
 
   const uint64_t dispatch_id_base_;
   std::atomic<uint64_t> next_dispatch_{1};
-  std::atomic<size_t> rotation_{0};
   absl::Time last_sweep_ = absl::InfinitePast();  // dispatcher thread only
+  absl::Time last_query_ = absl::InfinitePast();  // dispatcher thread only
+  // The last query showed queued work (or could not tell): keep looking without a NOTIFY.
+  bool work_seen_ = true;                          // dispatcher thread only
+  std::atomic<bool> listening_{false};
   struct DryMark {
     absl::Time until;
     int jobs = 0;
@@ -95,6 +117,7 @@ class JobDispatcher {
   std::map<std::string, DryMark> dry_ ABSL_GUARDED_BY(dry_mu_);
   absl::Mutex wake_mu_;
   bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
+  bool notified_ ABSL_GUARDED_BY(wake_mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
   std::thread thread_;
 };

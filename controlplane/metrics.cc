@@ -87,6 +87,7 @@ Metrics::Metrics()
                             .Register(scrape_.registry())
                             .Add({})) {
   scrape_.AddCollector([this] { return CollectReadings(); });
+  scrape_.AddCollector([this] { return dispatch_counters_.Collect(); });
   scrape_.AddCollector([] {
     std::vector<prometheus::MetricFamily> out = metrics::CollectProcessMetrics();
     out.push_back(metrics::BuildInfoFamily("edgectl_controlplane"));

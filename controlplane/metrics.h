@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "common/metrics/scrape_registry.h"
 #include "controlplane/clock.h"
+#include "controlplane/dispatch_counters.h"
 #include "controlplane/dispatch_latency_log.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -77,6 +78,8 @@ class Metrics {
   uint64_t claims_refused() const { return static_cast<uint64_t>(claims_refused_.Value()); }
   size_t connected_workers() const;
   const DispatchLatencyLog& dispatch_latency() const { return dispatch_latency_; }
+  DispatchCounters& dispatch() { return dispatch_counters_; }
+  const DispatchCounters& dispatch() const { return dispatch_counters_; }
 
   // Where other components register their families and scrape-time collectors.
   metrics::ScrapeRegistry& scrape() { return scrape_; }
@@ -88,6 +91,7 @@ class Metrics {
   SystemClock system_clock_;
   const Clock* clock_ = &system_clock_;
   DispatchLatencyLog dispatch_latency_;
+  DispatchCounters dispatch_counters_;
   metrics::ScrapeRegistry scrape_;
   prometheus::Counter& jobs_dispatched_;
   prometheus::Counter& dispatches_requeued_;

@@ -6,6 +6,13 @@
 // it last reported (Connect, Heartbeat, ReportJobState), and whether a fetch on its behalf is in
 // flight. A new Connect of the same worker replaces (cancels) the old stream; Detach() by the old
 // stream does not remove the new session. Thread-safe.
+//
+// Cost by queues, not by workers: besides the sessions the registry keeps an index from queue to
+// the workers that could take a job of it now (dispatchable state, free slots reported, not
+// stalled, no fetch in flight), updated by every call that changes one of those (Attach,
+// UpdateFreeConcurrency, MarkStalled, UpdateView, BeginFetch/EndFetch, Detach, End). A dispatch
+// round asks CandidatesFor(queue, n) for each queue with queued work and pays O(log N + n), not
+// O(N); successive asks start after the worker picked last, so work spreads over the fleet.
 #ifndef EDGECTL_CONTROLPLANE_WORKER_REGISTRY_H_
 #define EDGECTL_CONTROLPLANE_WORKER_REGISTRY_H_
 
@@ -14,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,8 +81,12 @@ class WorkerRegistry {
   // The centre's view changed (heartbeat reply or a changed edge_worker row).
   void UpdateView(const std::string& worker_name, const std::string& state, QueueSet queues);
 
-  // Connected workers in a dispatchable state with no fetch in flight.
+  // Connected workers in a dispatchable state with no fetch in flight (all of them: O(N); for
+  // tests and diagnostics; dispatch uses CandidatesFor).
   std::vector<DispatchCandidate> DispatchCandidates() const;
+  // Up to `max` such workers serving `queue` (those listing it, then those serving all queues),
+  // starting after the one returned first last time for this queue.
+  std::vector<DispatchCandidate> CandidatesFor(const std::string& queue, size_t max);
   // Marks a fetch in flight; false when the worker is gone or already has one.
   bool BeginFetch(const std::string& worker_name);
   void EndFetch(const std::string& worker_name);
@@ -105,10 +117,25 @@ class WorkerRegistry {
     bool fetch_in_flight = false;
     bool stalled = false;
     SessionInfo info;
+    bool indexed = false;  // listed in the candidate index under `queues`
   };
+
+  static bool Eligible(const Session& s);
+  // Take a session out of the index before changing it, put it back (if eligible) after.
+  void Unindex(const std::string& name, Session& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Reindex(const std::string& name, Session& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends up to `max` candidates from `names`, starting after `*cursor`, and moves the cursor.
+  void Pick(const std::set<std::string>& names, std::string* cursor, size_t max,
+            std::vector<DispatchCandidate>* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::map<std::string, Session> sessions_ ABSL_GUARDED_BY(mu_);
+  // queue -> eligible workers listing it; workers serving all queues in any_queue_.
+  std::map<std::string, std::set<std::string>> by_queue_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> any_queue_ ABSL_GUARDED_BY(mu_);
+  // queue -> the worker picked last (where the next CandidatesFor starts).
+  std::map<std::string, std::string> cursor_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> any_cursor_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

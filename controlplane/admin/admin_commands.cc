@@ -21,6 +21,7 @@
 #include "common/python_list_repr.h"
 #include "controlplane/admin/worker_admin.h"
 #include "controlplane/admin/worker_listing.h"
+#include "controlplane/db/notify_trigger.h"
 #include "controlplane/db/schema.h"
 #include "controlplane/db/schema_installer.h"
 
@@ -274,18 +275,61 @@ void AddShutdownAll(CLI::App& app, cli::CliContext& context) {
   });
 }
 
+// `db init --with-notify / --without-notify` (controlplane/db/notify_trigger.h).
+struct NotifyChoice {
+  bool with = false;
+  bool without = false;
+};
+
+void AddNotifyFlags(CLI::App* init, NotifyChoice* choice) {
+  CLI::Option* with = init->add_flag(
+      "--with-notify", choice->with,
+      "Also install the optional edgectl_edge_job_notify trigger on edge_job, so sidecars "
+      "dispatch on PostgreSQL NOTIFY instead of polling (removable; see docs/ARCHITECTURE.md)");
+  init->add_flag("--without-notify", choice->without,
+                 "Remove that trigger (and its function) if installed")
+      ->excludes(with);
+}
+
+absl::Status ApplyNotifyChoice(pqxx::connection& conn, const NotifyChoice& choice) {
+  if (choice.with) {
+    if (absl::Status s = db::InstallNotifyTrigger(conn); !s.ok()) return s;
+    std::cout << "The dispatch notification trigger " << db::kNotifyTrigger
+              << " is installed on edge_job (sidecars LISTEN on " << db::kNotifyChannel
+              << "); remove it with `edgectl db init --without-notify`." << std::endl;
+  } else if (choice.without) {
+    if (absl::Status s = db::RemoveNotifyTrigger(conn); !s.ok()) return s;
+    std::cout << "The dispatch notification trigger is not installed (sidecars poll)."
+              << std::endl;
+  }
+  return absl::OkStatus();
+}
+
+// Information only: the trigger is optional, so its absence is not drift.
+void ReportNotifyTrigger(pqxx::connection& conn) {
+  absl::StatusOr<bool> installed = db::NotifyTriggerInstalled(conn);
+  if (!installed.ok()) return;
+  std::cout << (*installed ? "Dispatch notification trigger: installed (sidecars dispatch on "
+                             "NOTIFY, polling slowly as a fallback)."
+                           : "Dispatch notification trigger: not installed (optional; sidecars "
+                             "poll; `edgectl db init --with-notify` installs it).")
+            << std::endl;
+}
+
 void AddDbCommands(CLI::App& app, cli::CliContext& context) {
   CLI::App* db = app.add_subcommand(
       "db", "Create or check the edge3 tables (edge_worker, edge_job, edge_logs) and edgectl's own "
             "(edgectl_worker_token) in Airflow's DB.");
   db->require_subcommand(1);
   auto init_flags = std::make_shared<CentralFlags>();
+  auto notify = std::make_shared<NotifyChoice>();
   CLI::App* init = db->add_subcommand(
       "init", "Create the edge3 tables where Airflow's migrations have not (at the newest "
               "revision edgectl serves, stamped as Airflow would), and edgectl's own tables.");
   admin::AddCentralFlags(init, init_flags.get());
-  init->callback([&context, init_flags] {
-    context.exit_code = RunCentral(*init_flags, [](pqxx::connection& conn) -> absl::Status {
+  AddNotifyFlags(init, notify.get());
+  init->callback([&context, init_flags, notify] {
+    context.exit_code = RunCentral(*init_flags, [notify](pqxx::connection& conn) -> absl::Status {
       absl::StatusOr<db::InitResult> init = db::CreateSchema(conn);
       if (!init.ok()) return init.status();
       const db::Edge3Revision& revision = *init->revision;
@@ -298,7 +342,7 @@ void AddDbCommands(CLI::App& app, cli::CliContext& context) {
                   << " (edge3 " << revision.provider_versions
                   << "); left them unchanged. edgectl's tables are in place." << std::endl;
       }
-      return absl::OkStatus();
+      return ApplyNotifyChoice(conn, *notify);
     });
   });
   auto check_flags = std::make_shared<CentralFlags>();
@@ -318,6 +362,7 @@ void AddDbCommands(CLI::App& app, cli::CliContext& context) {
         std::cout << "Found edge3 schema revision: " << found.StampText() << "." << std::endl;
       }
       for (const std::string& note : check->notes) std::cout << "Note: " << note << std::endl;
+      ReportNotifyTrigger(conn);
       if (check->ok()) {
         std::cout << "The edge3 schema matches that revision; edgectl serves it." << std::endl;
         return absl::OkStatus();

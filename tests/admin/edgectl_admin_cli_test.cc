@@ -444,5 +444,40 @@ TEST_F(EdgectlAdminCliTest, MissingTablesPointToDbInitAndDbCheckReportsDrift) {
   EXPECT_THAT(drift.err, HasSubstr("edgectl db init"));
 }
 
+TEST_F(EdgectlAdminCliTest, DbInitWithNotifyInstallsTheTriggerAndWithoutNotifyRemovesIt) {
+  absl::StatusOr<std::string> db =
+      edgectl::testing::SharedPostgres().CreateDatabase("cli_notify");
+  ASSERT_TRUE(db.ok()) << db.status();
+  const std::string url = SqlAlchemyUrl(*db);
+  auto triggers = [&] {
+    pqxx::connection conn(*db);
+    pqxx::read_transaction tx(conn);
+    return tx.exec1("SELECT count(*) FROM pg_trigger WHERE tgname = 'edgectl_edge_job_notify'")[0]
+        .as<int>();
+  };
+  RunResult plain = Run({"db", "init", "--sql-alchemy-conn", url});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(triggers(), 0);  // optional: never installed unasked
+  RunResult check = Run({"db", "check", "--sql-alchemy-conn", url});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("Dispatch notification trigger: not installed"));
+
+  RunResult with = Run({"db", "init", "--with-notify", "--sql-alchemy-conn", url});
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_THAT(with.out, HasSubstr("edgectl_edge_job_notify is installed"));
+  EXPECT_EQ(triggers(), 1);
+  check = Run({"db", "check", "--sql-alchemy-conn", url});
+  EXPECT_EQ(check.exit_code, 0) << check.err;  // an installed trigger is not schema drift
+  EXPECT_THAT(check.out, HasSubstr("Dispatch notification trigger: installed"));
+
+  RunResult both = Run({"db", "init", "--with-notify", "--without-notify", "--sql-alchemy-conn", url});
+  EXPECT_NE(both.exit_code, 0);
+  RunResult without = Run({"db", "init", "--without-notify", "--sql-alchemy-conn", url});
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  EXPECT_EQ(triggers(), 0);
+  check = Run({"db", "check", "--sql-alchemy-conn", url});
+  EXPECT_THAT(check.out, HasSubstr("Dispatch notification trigger: not installed"));
+}
+
 }  // namespace
 }  // namespace edgectl::admin
