@@ -59,9 +59,10 @@ TEST(NotifyTriggerTest, InstallIsIdempotentAndIsNotSchemaDrift) {
                   [0].as<int>(),
               1);
   }
-  absl::StatusOr<std::vector<std::string>> drift = CheckSchema(conn);
+  absl::StatusOr<SchemaCheck> drift = CheckSchema(conn);
   ASSERT_TRUE(drift.ok()) << drift.status();
-  EXPECT_THAT(*drift, IsEmpty());
+  EXPECT_THAT(drift->problems, IsEmpty());
+  EXPECT_TRUE(drift->ok()) << drift->unservable;
 
   ASSERT_TRUE(RemoveNotifyTrigger(conn).ok());
   ASSERT_TRUE(RemoveNotifyTrigger(conn).ok());
