@@ -30,6 +30,8 @@ class EndToEndTest : public ::testing::Test {
   virtual WorkerAuth Auth() const { return WorkerAuth::kCertificate; }
   // Extra environment of the sidecar (shorter timeouts for failure tests).
   virtual std::map<std::string, std::string> ControlPlaneEnv() const { return {}; }
+  // Extra flags of the Airflow API double.
+  virtual std::vector<std::string> DoubleArgs() const { return {}; }
 
   // Runs `edgectl <args>` as `worker`'s local user (its AIRFLOW_HOME) and with the database
   // configured, and waits for it to exit.

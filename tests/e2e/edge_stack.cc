@@ -62,11 +62,12 @@ absl::StatusOr<std::unique_ptr<EdgeStack>> EdgeStack::Start(const EdgeStackOptio
 
 absl::Status EdgeStack::StartAirflowDouble(const std::string& airflow_version,
                                            const std::string& edge_provider_version) {
-  auto process = ChildProcess::Start(
-      {options_.double_binary, absl::StrCat("--port=", double_port_), "--dsn=" + options_.dsn,
-       "--jwt_secret=" + options_.jwt_secret, "--airflow_version=" + airflow_version,
-       "--edge_provider_version=" + edge_provider_version},
-      {}, options_.work_dir);
+  std::vector<std::string> argv = {
+      options_.double_binary, absl::StrCat("--port=", double_port_), "--dsn=" + options_.dsn,
+      "--jwt_secret=" + options_.jwt_secret, "--airflow_version=" + airflow_version,
+      "--edge_provider_version=" + edge_provider_version};
+  argv.insert(argv.end(), options_.double_args.begin(), options_.double_args.end());
+  auto process = ChildProcess::Start(argv, {}, options_.work_dir);
   if (!process.ok()) return process.status();
   double_ = std::move(*process);
   return double_->WaitForOutput("listening on 127.0.0.1:", absl::Seconds(30)).status();
