@@ -1,5 +1,8 @@
 #include "bridge/oidc_token_source.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -97,7 +100,13 @@ OidcClientCredentialsTokenSource::Create(OidcClientCredentialsOptions options,
   if (absl::Status s = options.Validate(); !s.ok()) return s;
   std::unique_ptr<OidcClientCredentialsTokenSource> source(new OidcClientCredentialsTokenSource(
       std::move(options), std::move(transport), std::move(clock)));
+  // The refresher blocks every signal: processes that take signals with sigwait (the sidecar)
+  // need all their threads to block them.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   source->refresher_ = std::thread([s = source.get()] { s->RefreshLoop(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return source;
 }
 
