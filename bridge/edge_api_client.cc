@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bridge/edge_api_json.h"
+#include "bridge/jwt_secret_token_source.h"
 
 namespace edgectl::bridge {
 namespace {
@@ -29,7 +30,9 @@ absl::StatusOr<absl::Duration> SecondsOption(const AirflowConfig& config, const 
 
 absl::Status EdgeApiClientOptions::Validate() const {
   if (absl::Status url = UrlJoin(api_url, "health").status(); !url.ok()) return url;
-  if (jwt_secret.empty()) {
+  if (oidc.has_value()) {
+    if (absl::Status s = oidc->Validate(); !s.ok()) return s;
+  } else if (jwt_secret.empty()) {
     return absl::InvalidArgumentError(
         "[api_auth] jwt_secret is not set; set it to the value the Airflow API server uses "
         "(AIRFLOW__API_AUTH__JWT_SECRET)");
@@ -62,6 +65,16 @@ absl::StatusOr<EdgeApiClientOptions> EdgeApiClientOptions::FromAirflowConfig(
   std::string issuer = config.GetOr("api_auth", "jwt_issuer", "");
   std::vector<std::string> issuers = absl::StrSplit(issuer, ',', absl::SkipWhitespace());
   if (!issuers.empty()) options.jwt_issuer = std::string(absl::StripAsciiWhitespace(issuers[0]));
+  std::string token_url = config.GetOr("edge", "controlplane_oidc_token_url", "");
+  if (!token_url.empty()) {
+    OidcClientCredentialsOptions oidc;
+    oidc.token_url = token_url;
+    oidc.client_id = config.GetOr("edge", "controlplane_oidc_client_id", "");
+    oidc.client_secret = config.GetOr("edge", "controlplane_oidc_client_secret", "");
+    oidc.scope = config.GetOr("edge", "controlplane_oidc_scope", "");
+    oidc.audience = config.GetOr("edge", "controlplane_oidc_audience", "");
+    options.oidc = std::move(oidc);
+  }
   absl::StatusOr<RetryOptions> retry = RetryOptionsFromEnv(getenv);
   if (!retry.ok()) return retry.status();
   options.retry = *retry;
@@ -85,6 +98,20 @@ absl::StatusOr<EdgeApiClientOptions> EdgeApiClientOptions::FromAirflowConfig(
 absl::StatusOr<std::unique_ptr<EdgeApiClient>> EdgeApiClient::Create(
     EdgeApiClientOptions options, EdgeApiClientCollaborators collaborators) {
   if (absl::Status status = options.Validate(); !status.ok()) return status;
+  if (!collaborators.tokens) {
+    RetryPolicy::Clock clock = collaborators.clock ? collaborators.clock : RetryPolicy::Clock(absl::Now);
+    if (options.oidc.has_value()) {
+      absl::StatusOr<std::unique_ptr<OidcClientCredentialsTokenSource>> oidc =
+          OidcClientCredentialsTokenSource::Create(
+              *options.oidc, std::make_unique<CurlTransport>(options.transport), clock);
+      if (!oidc.ok()) return oidc.status();
+      collaborators.tokens = *std::move(oidc);
+    } else {
+      collaborators.tokens = std::make_unique<JwtSecretTokenSource>(
+          JwtSignerOptions{options.jwt_secret, options.jwt_leeway_seconds, options.jwt_issuer},
+          clock);
+    }
+  }
   return std::unique_ptr<EdgeApiClient>(
       new EdgeApiClient(std::move(options), std::move(collaborators)));
 }
@@ -94,23 +121,23 @@ EdgeApiClient::EdgeApiClient(EdgeApiClientOptions options, EdgeApiClientCollabor
       transport_(c.transport ? std::move(c.transport)
                              : std::make_unique<CurlTransport>(options_.transport)),
       clock_(c.clock ? c.clock : RetryPolicy::Clock(absl::Now)),
-      signer_(JwtSignerOptions{options_.jwt_secret, options_.jwt_leeway_seconds,
-                               options_.jwt_issuer},
-              clock_),
+      tokens_(std::move(c.tokens)),
       retry_(options_.retry, c.sleeper ? c.sleeper : RetryPolicy::Sleeper(absl::SleepFor),
              clock_, c.random) {
   absl::StatusOr<std::string> probe = UrlJoin(options_.api_url, "probe");
   api_url_under_edge_worker_v1_ = probe.ok() && absl::EndsWith(*probe, "/edge_worker/v1/probe");
 }
 
-HttpRequest EdgeApiClient::BuildRequest(const Call& call) const {
+absl::StatusOr<HttpRequest> EdgeApiClient::BuildRequest(const Call& call) const {
   HttpRequest request;
   request.method = call.verb;
   request.url = *UrlJoin(options_.api_url, call.path.wire);  // api_url validated in Create
   if (call.body.has_value()) request.headers.emplace_back("Content-Type", "application/json");
   request.headers.emplace_back("Accept", "application/json");
   if (call.call != EdgeCall::kHealth) {
-    request.headers.emplace_back("Authorization", signer_.Mint(call.path.method));
+    absl::StatusOr<std::string> token = tokens_->Token(call.path.method);
+    if (!token.ok()) return token.status();
+    request.headers.emplace_back("Authorization", *std::move(token));
   }
   request.body = call.body;
   return request;
@@ -119,9 +146,25 @@ HttpRequest EdgeApiClient::BuildRequest(const Call& call) const {
 absl::StatusOr<std::string> EdgeApiClient::Send(const Call& call) {
   const CallDescription description{call.call, absl::StrCat(call.verb, " ", call.path.method),
                                     call.worker_name};
-  // Built inside the attempt so that every retry carries a freshly minted token.
-  RetryOutcome outcome =
-      retry_.Run([&] { return transport_->Send(BuildRequest(call)); }, description.what);
+  // Built inside the attempt so that every retry carries a fresh (or still valid) token. No token
+  // (the OIDC issuer refused the client or is unreachable) ends the call with that reason.
+  absl::Status no_token;
+  RetryOutcome outcome = retry_.Run(
+      [&]() -> absl::StatusOr<HttpResponse> {
+        absl::StatusOr<HttpRequest> request = BuildRequest(call);
+        if (!request.ok()) {
+          no_token = request.status();
+          return HttpResponse{};  // status 0: not retried; the reason is in no_token
+        }
+        no_token = absl::OkStatus();
+        return transport_->Send(*request);
+      },
+      description.what);
+  if (!no_token.ok()) {
+    return absl::Status(no_token.code(),
+                        absl::StrCat(description.what, ": no token for Airflow's API: ",
+                                     no_token.message()));
+  }
   if (!outcome.last.ok()) {
     return StatusFromNetworkError(description, outcome.last.status(), outcome.attempts);
   }

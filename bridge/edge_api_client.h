@@ -7,6 +7,11 @@
 // writes them (edge_api_json.h), edge3's retries (retry_policy.h), and a bounded pool of
 // keep-alive libcurl handles (http_transport.h). Errors as edge_api.h documents (http_error.h).
 //
+// The token comes from a BearerTokenSource (bearer_token_source.h): minted per attempt with the
+// shared jwt_secret, or, when [edge] controlplane_oidc_token_url is set (the API server verifies
+// tokens against an OIDC issuer, edge3's trusted_jwks_url mode), obtained from the issuer with
+// the client-credentials grant and cached (oidc_token_source.h).
+//
 // EdgeApiClientOptions::FromAirflowConfig reads [edge] api_url, [api_auth] jwt_secret,
 // jwt_leeway (token lifetime; 30 when absent), jwt_issuer, the AIRFLOW__EDGE__API_RETRY*
 // variables, and edgectl's own transport settings in [edgectl]: api_ca_bundle,
@@ -20,10 +25,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "bridge/bearer_token_source.h"
 #include "bridge/edge_api.h"
 #include "bridge/http_error.h"
 #include "bridge/http_transport.h"
 #include "bridge/jwt_signer.h"
+#include "bridge/oidc_token_source.h"
 #include "bridge/retry_policy.h"
 #include "bridge/url_path.h"
 #include "common/airflow_config.h"
@@ -35,6 +42,8 @@ struct EdgeApiClientOptions {
   std::string jwt_secret;                 // [api_auth] jwt_secret
   int jwt_leeway_seconds = 30;            // [api_auth] jwt_leeway: token lifetime
   std::optional<std::string> jwt_issuer;  // [api_auth] jwt_issuer
+  // Set when [edge] controlplane_oidc_token_url is: tokens from the OIDC issuer, no jwt_secret.
+  std::optional<OidcClientCredentialsOptions> oidc;
   RetryOptions retry;
   CurlTransportOptions transport;
 
@@ -50,6 +59,7 @@ struct EdgeApiClientCollaborators {
   RetryPolicy::Sleeper sleeper;
   RetryPolicy::Clock clock;
   RetryPolicy::Random random;
+  std::unique_ptr<BearerTokenSource> tokens;
 };
 
 class EdgeApiClient : public EdgeApi {
@@ -84,12 +94,12 @@ class EdgeApiClient : public EdgeApi {
   EdgeApiClient(EdgeApiClientOptions options, EdgeApiClientCollaborators collaborators);
   // The reply body of a 2xx answer ("null" for 204), or the mapped error.
   absl::StatusOr<std::string> Send(const Call& call);
-  HttpRequest BuildRequest(const Call& call) const;
+  absl::StatusOr<HttpRequest> BuildRequest(const Call& call) const;
 
   const EdgeApiClientOptions options_;
   std::unique_ptr<HttpTransport> transport_;
   RetryPolicy::Clock clock_;
-  JwtSigner signer_;
+  std::unique_ptr<BearerTokenSource> tokens_;
   RetryPolicy retry_;
   bool api_url_under_edge_worker_v1_ = true;
 };

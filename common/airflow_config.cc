@@ -112,6 +112,8 @@ const std::set<Key>& AirflowConfig::SensitiveOptions() {
       {"celery", "flower_basic_auth"},
       {"celery_broker_transport_options", "sentinel_kwargs"},
       {"celery_result_backend_transport_options", "sentinel_kwargs"},
+      // edgectl's own: the sidecar's OIDC client secret (bridge/oidc_token_source.h).
+      {"edge", "controlplane_oidc_client_secret"},
   };
   return *sensitive;
 }

@@ -164,6 +164,11 @@ int Run(const Flags& flags) {
   spdlog::info("{} starting as the control-plane sidecar", VersionLine());
   spdlog::info("controlplane: Airflow API {}, database {}", options->api_url,
                options->database.Describe());
+  if (const std::string token_url = config->GetOr("edge", "controlplane_oidc_token_url", "");
+      !token_url.empty()) {
+    spdlog::info("controlplane: tokens for Airflow's API from the OIDC issuer {} (client id '{}')",
+                 token_url, config->GetOr("edge", "controlplane_oidc_client_id", ""));
+  }
   ControlPlaneServer server(*options, std::shared_ptr<bridge::EdgeApi>(*std::move(api)));
   if (absl::Status s = server.Start(); !s.ok()) {
     std::cerr << "edgectl controlplane: " << s.message() << "\n";

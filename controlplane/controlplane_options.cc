@@ -27,10 +27,11 @@ absl::Status ControlPlaneOptions::Validate() const {
         "[edge] api_url is not set: set it in airflow.cfg, AIRFLOW__EDGE__API_URL or --api-url "
         "(e.g. http://airflow-api:8080/edge_worker/v1/rpcapi)");
   }
-  if (jwt_secret.empty()) {
+  if (jwt_secret.empty() && oidc_token_url.empty()) {
     return absl::InvalidArgumentError(
         "[api_auth] jwt_secret is not set: the sidecar signs its calls to Airflow with it; set "
-        "it in airflow.cfg, AIRFLOW__API_AUTH__JWT_SECRET or --jwt-secret-file");
+        "it in airflow.cfg, AIRFLOW__API_AUTH__JWT_SECRET or --jwt-secret-file (or, when the API "
+        "server verifies OIDC tokens, set [edge] controlplane_oidc_token_url)");
   }
   if (database.dbname.empty() && database.host.empty()) {
     return absl::InvalidArgumentError(
@@ -117,6 +118,7 @@ absl::StatusOr<ControlPlaneOptions> OptionsFromConfig(const AirflowConfig& confi
   ControlPlaneOptions o;
   o.api_url = config.GetOr("edge", "api_url", "");
   o.jwt_secret = config.GetOr("api_auth", "jwt_secret", "");
+  o.oidc_token_url = config.GetOr("edge", "controlplane_oidc_token_url", "");
   const std::string conn = config.GetOr("database", "sql_alchemy_conn", "");
   if (!conn.empty()) {
     absl::StatusOr<DatabaseUrl> db = ParseDatabaseUrl(conn);

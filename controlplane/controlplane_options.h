@@ -4,7 +4,9 @@
 // (common/airflow_config.h: defaults, airflow.cfg, AIRFLOW__SECTION__KEY, then flags applied by
 // the command with AirflowConfig::Set) and validated before anything starts:
 //   [edge] api_url                        Airflow's REST edge API (required)
-//   [api_auth] jwt_secret                 signs the sidecar's JWTs (required; never printed)
+//   [api_auth] jwt_secret                 signs the sidecar's JWTs (required unless
+//                                         [edge] controlplane_oidc_token_url is set: then tokens
+//                                         come from the OIDC issuer; never printed)
 //   [database] sql_alchemy_conn           Airflow's metadata DB (SQLAlchemy URL or libpq string)
 //   [edge] controlplane_listen_address    gRPC address, default 127.0.0.1:50051 (loopback unless
 //                                         configured: a sidecar is not exposed by accident)
@@ -62,6 +64,7 @@ namespace edgectl::controlplane {
 struct ControlPlaneOptions {
   std::string api_url;
   std::string jwt_secret;
+  std::string oidc_token_url;  // [edge] controlplane_oidc_token_url (bridge/oidc_token_source.h)
   DatabaseUrl database;
   std::string listen_address = "127.0.0.1:50051";
   std::string metrics_address = "127.0.0.1:9464";  // "" = no metrics endpoint

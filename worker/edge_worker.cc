@@ -84,6 +84,7 @@ EdgeWorker::EdgeWorker(WorkerOptions options, InterpreterVersions versions,
 EdgeWorker::~EdgeWorker() { deps_.sidecar->Disconnect(); }
 
 int EdgeWorker::Run() {
+  if (deps_.sysinfo_extension != nullptr) deps_.sysinfo_extension->Request();
   if (absl::Status registered = RegisterWithRetry(); !registered.ok()) {
     spdlog::error("{}", std::string(registered.message()));
     return 1;
@@ -234,6 +235,7 @@ void EdgeWorker::Tick() {
   HandleReceivedEvents();
   MaintainConnection();
   runner_.Tick();
+  TakeExtendedSysinfo();
   if (!link_.need_register() && HeartbeatDue()) Heartbeat();
   EnforceDrainTimeout();
   PublishStatus();
@@ -352,6 +354,8 @@ void EdgeWorker::Heartbeat() {
   *request.mutable_body() = StateBody(sent_state, static_cast<int>(active), false);
   request.set_free_concurrency(DispatchFreeSlots());
   force_heartbeat_ = false;
+  // Evaluated off the loop; the next heartbeat carries the result (edge3 evaluates it in line).
+  if (deps_.sysinfo_extension != nullptr) deps_.sysinfo_extension->Request();
   last_heartbeat_at_ = deps_.clock->Now();
   last_sent_state_ = sent_state;
   jobs_at_last_heartbeat_ = active;
@@ -429,7 +433,48 @@ v1::WorkerStateBody EdgeWorker::StateBody(const std::string& state, int jobs_act
   input.offline = offline;
   input.edgectl_version = kEdgectlVersion;
   input.edgectl_instance = instance_.id;
+  input.extended_sysinfo = extended_sysinfo_;
+  input.extended_sysinfo_error = extended_sysinfo_error_;
   return BuildStateBody(input);
+}
+
+void EdgeWorker::TakeExtendedSysinfo() {
+  if (deps_.sysinfo_extension == nullptr) return;
+  std::optional<SysinfoExtensionResult> result = deps_.sysinfo_extension->TakeResult();
+  if (!result.has_value()) return;
+  // The first result goes out at once rather than a heartbeat interval later.
+  if (!has_extended_sysinfo_) force_heartbeat_ = true;
+  has_extended_sysinfo_ = true;
+  if (result->error.ok()) {
+    if (extended_sysinfo_error_.has_value()) spdlog::info("Extended sysinfo works again");
+    extended_sysinfo_ = std::move(result->values);
+    extended_sysinfo_error_.reset();
+  } else {
+    const std::string why(result->error.message());
+    if (extended_sysinfo_error_ != why) {
+      spdlog::warn("Failed to get extended sysinfo, skipping it: {}", why);
+    }
+    extended_sysinfo_.clear();
+    extended_sysinfo_error_ = why;
+  }
+  // The status edge3 decides on: the function's, else its own (INFO, or WARNING on a mismatch).
+  int status = versions_match_ ? 20 : 30;
+  if (auto it = extended_sysinfo_.find("status"); it != extended_sysinfo_.end()) {
+    if (it->second.has_int_value()) status = static_cast<int>(it->second.int_value());
+    if (it->second.has_double_value()) status = static_cast<int>(it->second.double_value());
+  }
+  const AutomaticMaintenanceChange change = DecideAutomaticMaintenance(
+      options_.automatic_maintenance, state_.maintenance(), state_.maintenance_comments(), status,
+      deps_.clock->Now(), absl::LocalTimeZone());
+  if (change.enter) {
+    spdlog::info("Entering maintenance mode due to status {} in sysinfo.", LogLevelName(status));
+    state_.SetMaintenance(true, change.comment);
+    force_heartbeat_ = true;
+  } else if (change.exit) {
+    spdlog::info("Exiting maintenance mode due to status {} in sysinfo.", LogLevelName(status));
+    state_.SetMaintenance(false, std::nullopt);
+    force_heartbeat_ = true;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #ifndef EDGECTL_WORKER_EDGE_WORKER_H_
 #define EDGECTL_WORKER_EDGE_WORKER_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@
 #include "worker/worker_journal.h"
 #include "worker/worker_options.h"
 #include "worker/worker_state.h"
+#include "worker/sysinfo_extension/sysinfo_extension_runner.h"
 
 namespace edgectl::worker {
 
@@ -50,6 +52,8 @@ struct EdgeWorkerDeps {
   WorkerJournal* journal;
   // Receives a snapshot after every tick when the health endpoint is on (else nullptr).
   WorkerStatusBoard* status_board = nullptr;
+  // [edge] extended_system_info_function, when configured (else null).
+  SysinfoExtension* sysinfo_extension = nullptr;
 };
 
 // Who this process is, for the sidecar's restart takeover (worker_registration.h on its side).
@@ -94,6 +98,9 @@ class EdgeWorker {
                    const std::string& sent_state);
   void ApplyServerView(const v1::HeartbeatResponse& response, const std::string& sent_state);
   v1::WorkerStateBody StateBody(const std::string& state, int jobs_active, bool offline) const;
+  // A finished evaluation of the sysinfo extension: kept for the next heartbeats, and edge3's
+  // automatic maintenance applied to its status.
+  void TakeExtendedSysinfo();
 
   // Jobs.
   void OnJob(const v1::Job& job);
@@ -134,6 +141,9 @@ class EdgeWorker {
   bool force_heartbeat_ = true;
   int consecutive_state_differs_ = 0;
   bool versions_match_ = true;
+  std::map<std::string, v1::SysinfoValue> extended_sysinfo_;
+  std::optional<std::string> extended_sysinfo_error_;
+  bool has_extended_sysinfo_ = false;
 
   // What only the health endpoint reports.
   uint64_t heartbeats_ok_ = 0;

@@ -210,12 +210,24 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     spdlog::info("Health endpoint: /status, /metrics and /healthz on {} (port {})",
                  options->health_check_addr, *port);
   }
+  // After Daemonize, like the relay: a thread and a child process of its own.
+  std::unique_ptr<SysinfoExtensionRunner> sysinfo_extension;
+  if (!options->extended_system_info_function.empty()) {
+    PythonSysinfoHelperOptions helper;
+    helper.interpreter = options->python_interpreter;
+    helper.function_path = options->extended_system_info_function;
+    helper.env = TaskProcessEnv(task_env);
+    sysinfo_extension = std::make_unique<SysinfoExtensionRunner>(
+        std::make_unique<PythonSysinfoHelper>(std::move(helper)),
+        options->extended_system_info_timeout);
+    spdlog::info("Using extended sysinfo function: {}", options->extended_system_info_function);
+  }
   PosixProcessLauncher launcher;
   SystemClock clock;
   SystemRandom random;
   EdgeWorker worker(*options, *versions, task_env, *instance,
                     {client->get(), &launcher, &clock, &random, journal->get(),
-                     health ? &status_board : nullptr});
+                     health ? &status_board : nullptr, sysinfo_extension.get()});
   return worker.Run();
 }
 

@@ -54,6 +54,16 @@ v1::WorkerStateBody BuildStateBody(const StateBodyInput& input) {
   sysinfo["worker_start_time"] = StringValue(input.worker_start_time);
   sysinfo["concurrency"] = IntValue(input.concurrency);
   sysinfo["free_concurrency"] = IntValue(input.free_concurrency);
+  // edge3 updates its sysinfo with the function's dict, so its keys win (status included) ...
+  for (const auto& [key, value] : input.extended_sysinfo) sysinfo[key] = value;
+  if (input.extended_sysinfo_error.has_value()) {
+    sysinfo["edgectl_sysinfo_extension_error"] = StringValue(*input.extended_sysinfo_error);
+  }
+  // ... but the final message still says NOTSET, without a status text.
+  if (input.offline) {
+    sysinfo["status"] = IntValue(kLogLevelNotSet);
+    sysinfo.erase("status_text");
+  }
   if (!input.edgectl_version.empty()) {
     sysinfo["edgectl_version"] = StringValue(input.edgectl_version);
   }

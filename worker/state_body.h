@@ -5,10 +5,13 @@
 // match, 30 (WARNING) with status_text "Healthy but version mismatch" and edge3's explanation;
 // status 0 (NOTSET) without them in the final offline message; airflow_version,
 // edge_provider_version, python_version, worker_start_time, concurrency, free_concurrency; plus
-// edgectl_version and edgectl_instance.
+// edgectl_version and edgectl_instance. The result of [edge] extended_system_info_function is
+// merged over edge3's keys as edge3 merges it (edgectl's own two keys excepted); when the function
+// failed, its error is in edgectl_sysinfo_extension_error.
 #ifndef EDGECTL_WORKER_STATE_BODY_H_
 #define EDGECTL_WORKER_STATE_BODY_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +37,9 @@ struct StateBodyInput {
   // claims the sidecar may take back) and the process's instance id (restart takeover).
   std::string edgectl_version;
   std::string edgectl_instance;
+  // The newest result of [edge] extended_system_info_function, or why it failed.
+  std::map<std::string, v1::SysinfoValue> extended_sysinfo;
+  std::optional<std::string> extended_sysinfo_error;
 };
 
 v1::WorkerStateBody BuildStateBody(const StateBodyInput& input);

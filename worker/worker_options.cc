@@ -3,8 +3,10 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -65,7 +67,10 @@ absl::Status ApplyEdgeSettings(const AirflowConfig& config, WorkerOptions& optio
     int minimum;
   };
   int log_push_ms = 150;
+  int sysinfo_timeout_sec = 10;
   const IntOption ints[] = {
+      {"job_poll_interval", 5, &options.job_poll_interval_sec, 1},
+      {"extended_system_info_timeout_sec", 10, &sysinfo_timeout_sec, 1},
       {"push_log_chunk_size", 524288, &options.push_log_chunk_size, 1},
       {"heartbeat_interval", 30, &options.heartbeat_interval_sec, 1},
       {"drain_timeout_sec", 0, &options.drain_timeout_sec, 0},
@@ -82,8 +87,26 @@ absl::Status ApplyEdgeSettings(const AirflowConfig& config, WorkerOptions& optio
     }
     *option.target = *value;
   }
-  options.log_push_interval = absl::Milliseconds(log_push_ms);
-  return absl::OkStatus();
+  // edge3 pushes a running job's new log lines every job_poll_interval; edgectl ships them
+  // sooner (log_push_interval_ms) but never later than that.
+  options.log_push_interval =
+      std::min(absl::Milliseconds(log_push_ms), absl::Seconds(options.job_poll_interval_sec));
+  options.extended_system_info_function =
+      std::string(absl::StripAsciiWhitespace(config.GetOr("edge", "extended_system_info_function", "")));
+  if (!options.extended_system_info_function.empty() &&
+      options.extended_system_info_function.find('.') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "[edge] extended_system_info_function must be a dotted path 'module.function', got '",
+        options.extended_system_info_function, "'"));
+  }
+  options.extended_system_info_timeout = absl::Seconds(sysinfo_timeout_sec);
+  options.automatic_maintenance.on =
+      absl::AsciiStrToLower(config.GetOr("edge", "automatic_maintenance_on", "Off"));
+  options.automatic_maintenance.exit =
+      absl::AsciiStrToLower(config.GetOr("edge", "automatic_maintenance_exit", "Off"));
+  if (options.automatic_maintenance.on.empty()) options.automatic_maintenance.on = "off";
+  if (options.automatic_maintenance.exit.empty()) options.automatic_maintenance.exit = "off";
+  return options.automatic_maintenance.Validate();
 }
 
 }  // namespace

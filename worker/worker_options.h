@@ -15,6 +15,7 @@
 #include "common/airflow_config.h"
 #include "common/logging.h"
 #include "worker/local_files.h"
+#include "worker/sysinfo_extension/automatic_maintenance.h"
 
 namespace edgectl::worker {
 
@@ -76,7 +77,18 @@ struct WorkerOptions {
   int heartbeat_interval_sec = 30;
   int drain_timeout_sec = 0;
   int drain_kill_grace_sec = 30;
-  // edgectl's near-live log shipping cadence ([edge] log_push_interval_ms, default 150).
+  // [edge] job_poll_interval: edge3's fetch poll and log push cadence. edgectl's jobs are pushed,
+  // not polled; it bounds log_push_interval from above.
+  int job_poll_interval_sec = 5;
+  // [edge] extended_system_info_function ("module.func", "" = none), evaluated at each heartbeat
+  // in a long-lived Python helper (worker/sysinfo_extension/), each call bounded by
+  // [edge] extended_system_info_timeout_sec (edgectl's, default 10).
+  std::string extended_system_info_function;
+  absl::Duration extended_system_info_timeout = absl::Seconds(10);
+  // [edge] automatic_maintenance_on / _exit, lower-cased as edge3 does.
+  AutomaticMaintenanceOptions automatic_maintenance;
+  // edgectl's near-live log shipping cadence ([edge] log_push_interval_ms, default 150; at most
+  // job_poll_interval).
   absl::Duration log_push_interval = absl::Milliseconds(150);
   // Deadline of each unary call to the sidecar.
   absl::Duration call_timeout = absl::Seconds(10);

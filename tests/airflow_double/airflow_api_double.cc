@@ -72,6 +72,9 @@ absl::Status AirflowApiDoubleOptions::Validate() const {
     return absl::InvalidArgumentError("the Airflow double needs a JWT secret ([api_auth] jwt_secret)");
   }
   if (jwt_leeway < 0) return absl::InvalidArgumentError("jwt_leeway must not be negative");
+  if (jwks.has_value()) {
+    if (absl::Status s = jwks->Validate(); !s.ok()) return s;
+  }
   if (port < 0 || port > 65535) return absl::InvalidArgumentError("port must be 0..65535");
   if (threads < 1) return absl::InvalidArgumentError("threads must be at least 1");
   return absl::OkStatus();
@@ -117,6 +120,7 @@ absl::StatusOr<int> AirflowApiDouble::Start() {
   absl::StatusOr<DatabaseUrl> url = ParseDatabaseUrl(options_.dsn);
   if (!url.ok()) return url.status();
   pool_ = std::make_unique<PgPool>(url->libpq_dsn());
+  if (options_.jwks.has_value()) jwks_ = std::make_unique<JwksValidator>(*options_.jwks);
   absl::StatusOr<EdgeRoutesOptions> routes = RoutesOptions(url->libpq_dsn());
   if (!routes.ok()) return routes.status();
   routes_ = std::make_unique<EdgeRoutes>(pool_.get(), *std::move(routes));
@@ -242,9 +246,11 @@ void AirflowApiDouble::InstallRoutes() {
         return;
       }
       const std::string token = req.get_header_value("Authorization");
-      absl::Status valid = ValidateWorkerToken(
-          JwtValidatorOptions{options_.jwt_secret, options_.jwt_leeway, options_.jwt_issuer}, token,
-          method_path, absl::Now());
+      absl::Status valid =
+          jwks_ ? jwks_->ValidateToken(token, absl::Now())
+                : ValidateWorkerToken(JwtValidatorOptions{options_.jwt_secret, options_.jwt_leeway,
+                                                          options_.jwt_issuer},
+                                      token, method_path, absl::Now());
       if (!valid.ok()) {
         spdlog::warn("airflow double: 403 for {} {}: {}", req.method, req.path, std::string(valid.message()));
         Send(res, DetailReply(403, ForbiddenDetail()));

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tests/airflow_double/jwks_validator.h"
 
 namespace httplib {
 class Server;
@@ -59,6 +60,9 @@ struct AirflowApiDoubleOptions {
   std::string jwt_secret;
   int jwt_leeway = 10;                    // [api_auth] jwt_leeway
   std::optional<std::string> jwt_issuer;  // [api_auth] jwt_issuer
+  // edge3's OIDC mode ([edge] trusted_jwks_url): worker tokens are checked against this JWKS
+  // instead of jwt_secret (which still signs and checks the Execution API's task tokens).
+  std::optional<JwksValidatorOptions> jwks;
   std::string airflow_version = "3.1.0";
   std::string edge_provider_version = "5.0.0";
   std::optional<std::string> base_log_folder;  // also append pushed logs there
@@ -107,6 +111,7 @@ class AirflowApiDouble {
 
   const AirflowApiDoubleOptions options_;
   std::unique_ptr<PgPool> pool_;
+  std::unique_ptr<JwksValidator> jwks_;
   std::unique_ptr<EdgeRoutes> routes_;
   std::unique_ptr<ExecutionRoutes> execution_;
   std::unique_ptr<httplib::Server> server_;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/strings/str_split.h"
 #include "tests/airflow_double/airflow_api_double.h"
 #include "tests/airflow_double/edge3_versions.h"
 
@@ -27,6 +28,12 @@ DEFINE_string(comment_merge, "",
               "empty: the version's");
 DEFINE_double(fail_fraction, 0, "fraction of requests answered 503");
 DEFINE_int32(delay_ms, 0, "delay added to every request");
+// edge3's OIDC mode (worker_api/auth.py): set trusted_jwks_url to check worker tokens against it.
+DEFINE_string(trusted_jwks_url, "", "[edge] trusted_jwks_url: JWKS URL or file (empty: shared-secret mode)");
+DEFINE_string(jwt_algorithm, "RS256", "[edge] jwt_algorithm: comma list (RS256, ES256)");
+DEFINE_string(jwt_audience, "", "[edge] jwt_audience (empty: tokens must carry no aud)");
+DEFINE_string(edge_jwt_issuer, "", "[edge] jwt_issuer (required with trusted_jwks_url)");
+DEFINE_int32(edge_jwt_leeway, 30, "[edge] jwt_leeway seconds");
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("Airflow edge API double on the edge3 tables (tests and demo only)");
@@ -40,6 +47,15 @@ int main(int argc, char** argv) {
   }
   options.jwt_leeway = FLAGS_jwt_leeway;
   if (!FLAGS_jwt_issuer.empty()) options.jwt_issuer = FLAGS_jwt_issuer;
+  if (!FLAGS_trusted_jwks_url.empty()) {
+    edgectl::airflow_double::JwksValidatorOptions jwks;
+    jwks.trusted_jwks_url = FLAGS_trusted_jwks_url;
+    jwks.algorithms = absl::StrSplit(FLAGS_jwt_algorithm, ',', absl::SkipWhitespace());
+    if (!FLAGS_jwt_audience.empty()) jwks.audience = FLAGS_jwt_audience;
+    if (!FLAGS_edge_jwt_issuer.empty()) jwks.issuer = FLAGS_edge_jwt_issuer;
+    jwks.leeway_seconds = FLAGS_edge_jwt_leeway;
+    options.jwks = std::move(jwks);
+  }
   options.airflow_version = FLAGS_airflow_version;
   options.edge_provider_version = FLAGS_edge_provider_version;
   if (!FLAGS_base_log_folder.empty()) options.base_log_folder = FLAGS_base_log_folder;

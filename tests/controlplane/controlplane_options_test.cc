@@ -94,6 +94,9 @@ TEST(ControlPlaneOptionsTest, ValidationNamesWhatToFix) {
   bad = good;
   bad.jwt_secret.clear();
   EXPECT_NE(bad.Validate().message().find("jwt_secret"), std::string::npos);
+  // In OIDC mode the tokens come from the issuer: no shared secret needed.
+  bad.oidc_token_url = "https://idp.example/token";
+  EXPECT_TRUE(bad.Validate().ok()) << bad.Validate();
   // Secrets never appear in messages.
   bad = good;
   bad.heartbeat_interval_seconds = 0;

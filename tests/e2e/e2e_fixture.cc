@@ -40,6 +40,7 @@ void EndToEndTest::SetUp() {
   options.heartbeat_interval_sec = HeartbeatIntervalSec();
   options.worker_auth = Auth();
   options.controlplane_env = ControlPlaneEnv();
+  options.double_args = DoubleArgs();
   AdjustStack(options);
   auto stack = EdgeStack::Start(options);
   ASSERT_TRUE(stack.ok()) << stack.status();

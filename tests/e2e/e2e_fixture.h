@@ -35,6 +35,8 @@ class EndToEndTest : public ::testing::Test {
   virtual testing::EdgeDatabaseOptions DatabaseOptions() const { return {}; }
   // Last changes to the stack's options (the Airflow double's edge3 version, say).
   virtual void AdjustStack(EdgeStackOptions& options) const {}
+  // Extra flags of the Airflow API double.
+  virtual std::vector<std::string> DoubleArgs() const { return {}; }
 
   // Runs `edgectl <args>` as `worker`'s local user (its AIRFLOW_HOME) and with the database
   // configured, and waits for it to exit.

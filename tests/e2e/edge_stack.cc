@@ -68,6 +68,7 @@ absl::Status EdgeStack::StartAirflowDouble(const std::string& airflow_version,
       "--edge_provider_version=" + edge_provider_version};
   if (!options_.edge3_version.empty()) argv.push_back("--edge3_version=" + options_.edge3_version);
   if (!options_.comment_merge.empty()) argv.push_back("--comment_merge=" + options_.comment_merge);
+  argv.insert(argv.end(), options_.double_args.begin(), options_.double_args.end());
   auto process = ChildProcess::Start(argv, {}, options_.work_dir);
   if (!process.ok()) return process.status();
   double_ = std::move(*process);

@@ -50,6 +50,8 @@ struct EdgeStackOptions {
   std::string double_binary;
   std::string standin_dir;
   std::string make_certs_script;
+  // Extra flags of the Airflow API double (e.g. --trusted_jwks_url for edge3's OIDC mode).
+  std::vector<std::string> double_args;
   // Extra environment of the sidecar process (e.g. AIRFLOW__EDGE__CONTROLPLANE_ACK_TIMEOUT_SEC).
   std::map<std::string, std::string> controlplane_env;
 };

@@ -37,6 +37,36 @@ TEST(StateBodyTest, CarriesEdge3Sysinfo) {
   EXPECT_EQ(sysinfo.at("free_concurrency").int_value(), 6);
 }
 
+TEST(StateBodyTest, ExtendedSysinfoIsMergedOverEdge3sKeys) {
+  StateBodyInput input = Input();
+  input.edgectl_instance = "inst-1";
+  v1::SysinfoValue warning, disk, impostor;
+  warning.set_int_value(30);
+  disk.set_double_value(3.5);
+  impostor.set_string_value("not-mine");
+  input.extended_sysinfo = {{"status", warning}, {"disk_free_gb", disk},
+                            {"edgectl_instance", impostor}};
+  v1::WorkerStateBody body = BuildStateBody(input);
+  EXPECT_EQ(body.sysinfo().at("status").int_value(), 30);
+  EXPECT_DOUBLE_EQ(body.sysinfo().at("disk_free_gb").double_value(), 3.5);
+  EXPECT_EQ(body.sysinfo().at("edgectl_instance").string_value(), "inst-1");
+  EXPECT_EQ(body.sysinfo().count("edgectl_sysinfo_extension_error"), 0u);
+
+  input.offline = true;
+  v1::SysinfoValue text;
+  text.set_string_value("disk filling up");
+  input.extended_sysinfo["status_text"] = text;
+  body = BuildStateBody(input);
+  EXPECT_EQ(body.sysinfo().at("status").int_value(), 0);
+  EXPECT_EQ(body.sysinfo().count("status_text"), 0u);
+
+  input.extended_sysinfo.clear();
+  input.extended_sysinfo_error = "RuntimeError: probe broke";
+  body = BuildStateBody(input);
+  EXPECT_EQ(body.sysinfo().at("edgectl_sysinfo_extension_error").string_value(),
+            "RuntimeError: probe broke");
+}
+
 TEST(StateBodyTest, VersionMismatchIsAWarningWithEdge3Text) {
   StateBodyInput input = Input();
   input.versions_match = false;

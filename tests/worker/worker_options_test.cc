@@ -81,6 +81,13 @@ TEST(WorkerOptionsTest, RefusesBadValuesWithClearMessages) {
       {ok, "", "API URL is not configured"},
       {ok, std::string(kBase) + "push_log_chunk_size = 0\n", "push_log_chunk_size"},
       {ok, std::string(kBase) + "heartbeat_interval = soon\n", "heartbeat_interval"},
+      {ok, std::string(kBase) + "automatic_maintenance_on = Sometimes\n",
+       "[edge] automatic_maintenance_on must be Off, Warning or Error"},
+      {ok, std::string(kBase) + "automatic_maintenance_exit = Error\n",
+       "automatic_maintenance_exit"},
+      {ok, std::string(kBase) + "extended_system_info_function = sysinfo\n",
+       "'module.function'"},
+      {ok, std::string(kBase) + "job_poll_interval = 0\n", "job_poll_interval"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<WorkerOptions> options = BuildWorkerOptions(Config(c.ini), c.flags);
@@ -93,6 +100,28 @@ TEST(WorkerOptionsTest, RefusesBadValuesWithClearMessages) {
   exactly.edge_hostname = std::string(64, 'n');
   exactly.queues = std::string(256, 'q');
   EXPECT_TRUE(BuildWorkerOptions(Config(kBase), exactly).ok());
+}
+
+TEST(WorkerOptionsTest, SysinfoExtensionAndJobPollInterval) {
+  WorkerFlags flags;
+  flags.edge_hostname = "w";
+  absl::StatusOr<WorkerOptions> options = BuildWorkerOptions(
+      Config(std::string(kBase) +
+             "extended_system_info_function = site_health.collect\n"
+             "automatic_maintenance_on = Warning\nautomatic_maintenance_exit = Info\n"
+             "job_poll_interval = 1\nlog_push_interval_ms = 5000\n"),
+      flags);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->extended_system_info_function, "site_health.collect");
+  EXPECT_EQ(options->automatic_maintenance.on, "warning");
+  EXPECT_EQ(options->automatic_maintenance.exit, "info");
+  EXPECT_EQ(options->extended_system_info_timeout, absl::Seconds(10));
+  // edge3 pushes logs every job_poll_interval; edgectl never waits longer than that.
+  EXPECT_EQ(options->log_push_interval, absl::Seconds(1));
+  options = BuildWorkerOptions(Config(kBase), flags);
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->automatic_maintenance.on, "off");
+  EXPECT_EQ(options->log_push_interval, absl::Milliseconds(150));
 }
 
 TEST(WorkerOptionsTest, LocalPathsMatchEdge3) {
