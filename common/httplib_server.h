@@ -8,7 +8,7 @@
 //     may still bind at once over TIME_WAIT connections);
 //   - stop() does nothing until the serving thread has entered its accept loop, so a stop()
 //     right after starting the thread is lost and joining it hangs. WaitUntilListening after
-//     starting the thread closes that window.
+//     starting the thread closes that window; BindAndServe does both steps.
 #ifndef EDGECTL_COMMON_HTTPLIB_SERVER_H_
 #define EDGECTL_COMMON_HTTPLIB_SERVER_H_
 
@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 
 namespace edgectl {
@@ -30,6 +31,22 @@ inline void WaitUntilListening(const httplib::Server& server) {
   for (int i = 0; i < 5000 && !server.is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+}
+
+// Binds host:port (port 0 = any free one), serves on `*thread` and waits until it listens.
+// Returns the bound port, or -1 when the address cannot be bound (the caller says why).
+inline int BindAndServe(httplib::Server& server, const std::string& host, int port,
+                        std::thread* thread) {
+  int bound = port;
+  if (port == 0) {
+    bound = server.bind_to_any_port(host);
+  } else if (!server.bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) return -1;
+  *thread = std::thread([&server] { server.listen_after_bind(); });
+  WaitUntilListening(server);
+  return bound;
 }
 
 }  // namespace edgectl

@@ -17,18 +17,11 @@ MetricsHttpServer::MetricsHttpServer(const Metrics& metrics) {
 MetricsHttpServer::~MetricsHttpServer() { Stop(); }
 
 absl::StatusOr<int> MetricsHttpServer::Start(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = server_.bind_to_any_port(host);
-  } else if (!server_.bind_to_port(host, port)) {
-    bound = -1;
-  }
+  const int bound = BindAndServe(server_, host, port, &thread_);
   if (bound <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for /metrics on ", host, ":", port,
                                                " (address in use?); choose --metrics-address"));
   }
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  WaitUntilListening(server_);
   return bound;
 }
 

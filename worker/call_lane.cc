@@ -43,10 +43,18 @@ void CallLane::RunCompletion() {
 }
 
 absl::Duration CallLane::Failed(const absl::Status& status) {
+  const std::optional<absl::Duration> retry_after = RetryAfterOf(status);
+  sidecar_asked_to_wait_ = retry_after.has_value();
   const absl::Duration delay =
-      std::max(backoff_.NextDelay(), RetryAfterOf(status).value_or(absl::ZeroDuration()));
+      std::max(backoff_.NextDelay(), retry_after.value_or(absl::ZeroDuration()));
   not_before_ = clock_->Now() + delay;
   return delay;
+}
+
+void CallLane::SidecarReachable() {
+  if (sidecar_asked_to_wait_) return;
+  backoff_.Reset();
+  not_before_ = absl::InfinitePast();
 }
 
 void CallLane::Run() {

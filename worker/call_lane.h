@@ -46,6 +46,10 @@ class CallLane {
   absl::Duration Failed(const absl::Status& status);
   // The call succeeded: the backoff starts over.
   void Succeeded() { backoff_.Reset(); }
+  // The sidecar is reachable again (its stream came back): a lane waiting out a backoff from
+  // the outage may call at once, so a final report does not wait up to the 30 s cap after the
+  // sidecar returned. A retry-after the sidecar asked for is still honoured.
+  void SidecarReachable();
   const std::string& name() const { return name_; }
 
  private:
@@ -56,6 +60,7 @@ class CallLane {
   WakePipe* wake_;
   Backoff backoff_;
   absl::Time not_before_ = absl::InfinitePast();
+  bool sidecar_asked_to_wait_ = false;  // the last failure carried a retry-after
   bool busy_ = false;  // loop thread only: submitted, completion not yet run
 
   std::mutex mu_;

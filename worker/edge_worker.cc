@@ -294,6 +294,8 @@ void EdgeWorker::HandleReceivedEvents() {
       case v1::ServerEvent::kWelcome:
         if (!link_.connected()) {
           spdlog::info("Connected to the sidecar at {}", options_.controlplane_address);
+          calls_.SidecarReachable();
+          runner_.SidecarReachable();
         }
         link_.OnWelcome();
         ApplyServerView(event.welcome(), last_sent_state_);

@@ -90,6 +90,12 @@ class JobRunner {
 
   // One pass: completions of finished calls, new claims, exits, final reports, log shipping.
   void Tick();
+  // The sidecar's stream came back: calls backing off from the outage may go at once.
+  void SidecarReachable() {
+    claims_.SidecarReachable();
+    reports_.SidecarReachable();
+    logs_.SidecarReachable();
+  }
 
   int UsedSlots() const;           // claimed, running, or ended with its state not delivered
   size_t Active() const;           // claimed or running jobs

@@ -51,19 +51,12 @@ absl::StatusOr<int> HealthEndpoint::Start(const std::string& address) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  int bound = port;
-  if (port == 0) {
-    bound = server_.bind_to_any_port(host);
-  } else if (!server_.bind_to_port(host, port)) {
-    bound = -1;
-  }
+  const int bound = BindAndServe(server_, host, port, &thread_);
   if (bound <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot serve the health endpoint on ", address,
                                                " (address in use?); choose another "
                                                "--health-check-addr"));
   }
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  WaitUntilListening(server_);
   return bound;
 }
 
