@@ -4,21 +4,11 @@
 #include "worker/call_lane.h"
 
 #include "gtest/gtest.h"
+#include "tests/worker/manual_time.h"
 #include "worker/retry_after.h"
 
 namespace edgectl::worker {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1700000000);
-};
-
-class HalfRandom : public RandomSource {
- public:
-  double Uniform01() override { return 0.5; }
-};
 
 TEST(CallLaneTest, TheSidecarBackEndsTheOutagesBackoff) {
   FakeClock clock;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/worker/manual_time.h"
 #include "worker/utf8_boundary.h"
 
 namespace edgectl::worker {
@@ -27,12 +28,6 @@ TEST(Utf8BoundaryTest, HoldsBackOnlyAnUnfinishedTrailingCharacter) {
   EXPECT_EQ(CompleteUtf8PrefixLength("a\x80\x80\x80"), 4u);
   EXPECT_EQ(CompleteUtf8PrefixLength("a\xC3\xA2\x80"), 4u);  // stray continuation after complete
 }
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1700000000);
-};
 
 class LogTailerTest : public ::testing::Test {
  protected:

@@ -3,20 +3,10 @@
 #include "worker/sidecar_link.h"
 
 #include "gtest/gtest.h"
+#include "tests/worker/manual_time.h"
 
 namespace edgectl::worker {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1700000000);
-};
-
-class HalfRandom : public RandomSource {
- public:
-  double Uniform01() override { return 0.5; }
-};
 
 // Keeps the callbacks of every Connect so the test plays the reader thread.
 class StreamRecordingClient : public SidecarClient {
