@@ -1,31 +1,20 @@
 #include "controlplane/fd_budget.h"
 
-#include <dirent.h>
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/process_descriptors.h"
 
 namespace edgectl::controlplane {
 
-size_t ProcessDescriptors::OpenDescriptors() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return 0;  // no /proc: the budget cannot tell and admits
-  size_t count = 0;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  closedir(dir);
-  return count > 0 ? count - 1 : 0;  // not the descriptor opendir itself holds
-}
+// No /proc: the budget cannot tell and admits. No limit: nothing to budget.
+size_t ProcessDescriptors::OpenDescriptors() { return OpenDescriptorCount().value_or(0); }
 
-size_t ProcessDescriptors::Limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return SIZE_MAX;
-  return static_cast<size_t>(limit.rlim_cur);
-}
+size_t ProcessDescriptors::Limit() { return SoftDescriptorLimit().value_or(SIZE_MAX); }
 
 absl::StatusOr<OpenFileLimit> RaiseOpenFileLimit() {
   rlimit limit{};

@@ -1,10 +1,9 @@
 #include "common/metrics/process_metrics.h"
 
-#include <dirent.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -13,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "common/build_info.h"
 #include "common/metrics/scrape_registry.h"
+#include "common/process_descriptors.h"
 
 namespace edgectl::metrics {
 namespace {
@@ -33,17 +33,6 @@ bool BootTime(double* seconds) {
     if (absl::ConsumePrefix(&view, "btime ")) return absl::SimpleAtod(view, seconds);
   }
   return false;
-}
-
-int OpenDescriptors() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  int count = 0;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] != '.') ++count;
-  }
-  closedir(dir);
-  return count - 1;  // the descriptor of the listing itself
 }
 
 }  // namespace
@@ -83,16 +72,15 @@ std::vector<prometheus::MetricFamily> CollectProcessMetrics() {
       }
     }
   }
-  if (int fds = OpenDescriptors(); fds >= 0) {
+  if (std::optional<size_t> fds = OpenDescriptorCount(); fds.has_value()) {
     prometheus::MetricFamily open = GaugeFamily("process_open_fds", "Number of open file descriptors.");
-    AddSample(open, {}, fds);
+    AddSample(open, {}, static_cast<double>(*fds));
     out.push_back(std::move(open));
   }
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+  if (std::optional<size_t> limit = SoftDescriptorLimit(); limit.has_value()) {
     prometheus::MetricFamily max =
         GaugeFamily("process_max_fds", "Maximum number of open file descriptors.");
-    AddSample(max, {}, static_cast<double>(limit.rlim_cur));
+    AddSample(max, {}, static_cast<double>(*limit));
     out.push_back(std::move(max));
   }
   return out;
