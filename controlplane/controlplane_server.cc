@@ -133,7 +133,8 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
     JobNotifyListenerOptions listen;
     listen.libpq_dsn = (options_.notify_database ? *options_.notify_database : options_.database)
                            .libpq_dsn();
-    notify_listener_ = std::make_unique<JobNotifyListener>(std::move(listen), dispatcher_);
+    notify_listener_ =
+        std::make_unique<JobNotifyListener>(std::move(listen), dispatcher_, &watcher_);
   }
   if (relay_ != nullptr) {
     metrics_.scrape().AddCollector([this] { return relay_->metrics().Collect(); });

@@ -71,6 +71,7 @@ class ControlPlaneServer {
   int notify_backend_pid() const {
     return notify_listener_ ? notify_listener_->backend_pid() : 0;
   }
+  const WorkerStateWatcher& state_watcher() const { return watcher_; }
 
  private:
   void WatchHealth();
