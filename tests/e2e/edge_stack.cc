@@ -120,6 +120,11 @@ absl::Status EdgeStack::StartControlPlane() {
   } else {
     argv.push_back("--insecure-allow-unauthenticated");
   }
+  if (options_.controlplane_open_file_limit > 0) {
+    // prlimit sets the limit on itself and execs the sidecar, so the pid stays the sidecar's.
+    const std::string limit = std::to_string(options_.controlplane_open_file_limit);
+    argv.insert(argv.begin(), {"/usr/bin/prlimit", "--nofile=" + limit + ":" + limit, "--"});
+  }
   std::map<std::string, std::string> env = options_.controlplane_env;
   env["AIRFLOW_HOME"] = options_.work_dir + "/home-controlplane";
   auto process = ChildProcess::Start(argv, env, options_.work_dir);

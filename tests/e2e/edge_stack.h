@@ -54,6 +54,8 @@ struct EdgeStackOptions {
   std::vector<std::string> double_args;
   // Extra environment of the sidecar process (e.g. AIRFLOW__EDGE__CONTROLPLANE_ACK_TIMEOUT_SEC).
   std::map<std::string, std::string> controlplane_env;
+  // The sidecar's open-file limit, soft and hard (prlimit --nofile); 0 = this process's.
+  int controlplane_open_file_limit = 0;
 };
 
 class EdgeStack {
