@@ -199,7 +199,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> EdgeStack::StartWorker(
     const std::map<std::string, std::string>& extra_env) {
   if (absl::Status s = PrepareCredentials(name); !s.ok()) return s;
   std::vector<std::string> argv = {
-      options_.edgectl_binary, "worker", "-H", name,
+      options_.worker_binary.empty() ? options_.edgectl_binary : options_.worker_binary,
+      "worker", "-H", name,
       "--controlplane-address=" +
           (worker_address_.empty() ? controlplane_address() : worker_address_)};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
