@@ -92,6 +92,46 @@ absl::StatusOr<EdgectlDispatchResult> MeasureEdgectlDispatch(BenchStack& stack,
   return result;
 }
 
+absl::StatusOr<BurstResult> MeasureBurst(BenchStack& stack, EdgectlFleet& fleet, int workers,
+                                         int jobs, std::mt19937& rng) {
+  std::uniform_int_distribution<int> worker(0, workers - 1);
+  std::vector<e2e::TaskSpec> specs(jobs);
+  for (int j = 0; j < jobs; ++j) {
+    specs[j].dag_id = "edge_bench";
+    specs[j].task_id = absl::StrFormat("burst-%05d", j);
+    specs[j].queue = EdgectlFleet::QueueOf(worker(rng));
+  }
+  const size_t reports_before = fleet.SuccessReports();
+  const int64_t ok_before = fleet.SuccessReportsOk();
+  stack.airflow().ResetCounters();
+  if (absl::Status s = stack.ResetStatements(); !s.ok()) return s;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<e2e::QueuedJob>> queued = e2e::EnqueueTasks(stack.dsn(), specs);
+  if (!queued.ok()) return queued.status();
+  const absl::Time committed = absl::Now();
+  fleet.WaitForSuccessReports(reports_before + jobs, absl::Seconds(120));
+  const absl::Time done = fleet.LastSuccessReport();
+  absl::StatusOr<int64_t> statements = stack.ReadStatements();
+  if (!statements.ok()) return statements.status();
+  BurstResult result;
+  result.jobs = jobs;
+  result.insert = committed - start;
+  result.elapsed = std::max(done - committed, absl::Milliseconds(1));
+  result.rest_calls = RestCallCounts(stack.airflow());
+  const std::map<std::string, JobTiming> timings = fleet.Timings();
+  std::vector<absl::Duration> delivered;
+  for (const e2e::TaskSpec& spec : specs) {
+    auto it = timings.find(spec.task_id);
+    if (it != timings.end()) delivered.push_back(it->second.delivered - committed);
+  }
+  result.missing = jobs - static_cast<int>(fleet.SuccessReportsOk() - ok_before);
+  result.jobs_per_second = (jobs - result.missing) / absl::ToDoubleSeconds(result.elapsed);
+  result.delivered = Summarize(std::move(delivered));
+  result.pg_statements = *statements;
+  result.pg_statements_per_second = *statements / absl::ToDoubleSeconds(done - start);
+  return result;
+}
+
 absl::StatusOr<Edge3DispatchResult> MeasureEdge3Dispatch(BenchStack& stack, Edge3Fleet& fleet,
                                                          int workers,
                                                          const Edge3LoopOptions& loop,
