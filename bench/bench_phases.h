@@ -69,6 +69,11 @@ struct BurstResult {
   int64_t pg_statements = 0;  // insert included
   double pg_statements_per_second = 0;
   std::map<std::string, int64_t> rest_calls;
+  // Where the CPU went in that time (seconds): the sidecar process, this process (the Airflow
+  // double and the simulated fleet), and the machine (all cores; PostgreSQL is the rest).
+  double sidecar_cpu_s = 0;
+  double bench_cpu_s = 0;
+  double machine_busy_s = 0;
 };
 
 // Requests the double saw since its last reset, per endpoint name, plus "total".

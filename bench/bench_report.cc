@@ -163,7 +163,10 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
                        {"queued_to_delivered", ToJson(b.delivered)},
                        {"pg_statements", b.pg_statements},
                        {"pg_statements_per_second", b.pg_statements_per_second},
-                       {"rest_calls", b.rest_calls}};
+                       {"rest_calls", b.rest_calls},
+                       {"cpu_s", {{"sidecar", b.sidecar_cpu_s},
+                                  {"bench_process", b.bench_cpu_s},
+                                  {"machine", b.machine_busy_s}}}};
   }
   if (r.sidecar.measured) {
     const SidecarUsageResult& u = r.sidecar;
@@ -171,7 +174,9 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
     report["sidecar"] = {
         {"connections", u.connections},
         {"started", UsageJson(u.started)},
+        {"registered", UsageJson(u.registered)},
         {"connected", UsageJson(u.connected)},
+        {"rss_registered_per_worker_kb", (u.registered.rss_kb - u.started.rss_kb) / n},
         {"after_leave", UsageJson(u.after_leave)},
         {"connect_s", absl::ToDoubleSeconds(u.connect_time)},
         {"rss_per_worker_kb", (u.connected.rss_kb - u.started.rss_kb) / n},
@@ -282,9 +287,14 @@ std::string ReportText(const json& j) {
                         b["jobs"].get<int>(), Num(b["insert_ms"]), Num(b["elapsed_ms"]),
                         Num(b["jobs_per_second"]), b["missing"].get<int>()),
         LatencyLine("burst queued -> delivered", b["queued_to_delivered"]),
-        absl::StrFormat("  PostgreSQL %.0f statements/s during the burst (%d); REST:%s\n\n",
+        absl::StrFormat("  PostgreSQL %.0f statements/s during the burst (%d); REST:%s\n",
                         Num(b["pg_statements_per_second"]), b["pg_statements"].get<int64_t>(),
-                        Counts(b["rest_calls"])));
+                        Counts(b["rest_calls"])),
+        absl::StrFormat("  CPU in that time: sidecar %.1f s, benchmark process (Airflow double, "
+                        "fleet) %.1f s, machine %.1f s of %.1f s x %d cores\n\n",
+                        Num(b["cpu_s"]["sidecar"]), Num(b["cpu_s"]["bench_process"]),
+                        Num(b["cpu_s"]["machine"]), Num(b["elapsed_ms"]) / 1000,
+                        j["machine"]["cores"].get<int>()));
   }
   if (j.contains("sidecar")) {
     const json& u = j["sidecar"];
@@ -293,9 +303,10 @@ std::string ReportText(const json& j) {
         absl::StrFormat("  %d workers over %d connections, connected in %.1f s\n",
                         p["edgectl_workers"].get<int>(), u["connections"].get<int>(),
                         Num(u["connect_s"])),
-        absl::StrFormat("  RSS: started %.1f MB, connected %.1f MB (peak %.1f MB), after the "
-                        "workers left %.1f MB\n",
-                        Num(u["started"]["rss_kb"]) / 1024, Num(u["connected"]["rss_kb"]) / 1024,
+        absl::StrFormat("  RSS: started %.1f MB, registered %.1f MB, connected %.1f MB (peak %.1f "
+                        "MB), after the workers left %.1f MB\n",
+                        Num(u["started"]["rss_kb"]) / 1024, Num(u["registered"]["rss_kb"]) / 1024,
+                        Num(u["connected"]["rss_kb"]) / 1024,
                         Num(u["connected"]["hwm_kb"]) / 1024,
                         Num(u["after_leave"]["rss_kb"]) / 1024),
         absl::StrFormat("  per connected worker: %.1f KB RSS (%.1f KB still held after they "

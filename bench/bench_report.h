@@ -38,6 +38,7 @@ struct SidecarUsageResult {
   bool measured = false;
   int connections = 0;           // HTTP/2 connections the simulated workers shared
   ProcessUsage started;          // before any worker registered
+  ProcessUsage registered;       // every worker registered (connections open, no streams)
   ProcessUsage connected;        // every worker's stream welcomed
   ProcessUsage after_leave;      // every worker gone (streams cancelled, connections closed), +5 s
   absl::Duration connect_time;   // registrations + streams

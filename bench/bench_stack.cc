@@ -47,6 +47,7 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   airflow_double::AirflowApiDoubleOptions double_options;
   double_options.dsn = dsn_;
   double_options.jwt_secret = kJwtSecret;
+  double_options.threads = options.airflow_threads;
   airflow_ = std::make_unique<airflow_double::AirflowApiDouble>(double_options);
   if (absl::StatusOr<int> port = airflow_->Start(); !port.ok()) return port.status();
 

@@ -37,6 +37,9 @@ struct BenchStackOptions {
   // of its own (its RSS and CPU are then its own, see sidecar_usage()); else it runs in this
   // process (ControlPlaneServer).
   std::string sidecar_binary;
+  // The double serves a keep-alive connection on one thread until it goes idle (cpp-httplib),
+  // so it needs a thread per polling edge3 worker on top of the sidecar's connections.
+  int airflow_threads = 64;
 };
 
 class BenchStack {

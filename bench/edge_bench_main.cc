@@ -129,6 +129,7 @@ absl::Status RunEdgectl(BenchStack& stack, const BenchParameters& p, std::mt1993
   Progress("registering " + std::to_string(p.edgectl_workers) + " edgectl workers over " +
            std::to_string(usage.connections) + " connections");
   if (absl::Status s = fleet->RegisterAll(); !s.ok()) return s;
+  usage.registered = UsageOrZero(stack);
   Progress("connecting " + std::to_string(p.edgectl_workers) + " edgectl workers");
   // Paced at 400 a second, refusals come back a second later: room for both.
   const absl::Duration connect_timeout =
@@ -257,6 +258,7 @@ int Run() {
   BenchStackOptions stack_options{FLAGS_heartbeat_interval_s / FLAGS_idle_time_scale,
                                   p.dispatch_poll_interval, FLAGS_make_certs, work_dir,
                                   FLAGS_notify_trigger};
+  stack_options.airflow_threads = 64 + p.edge3_workers;
   if (p.sidecar_process) {
     stack_options.sidecar_binary =
         FLAGS_sidecar_binary.empty() ? DefaultSidecarBinary() : FLAGS_sidecar_binary;

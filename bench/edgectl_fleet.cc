@@ -11,7 +11,7 @@
 namespace edgectl::bench {
 namespace {
 
-constexpr int kRegisterThreads = 8;
+constexpr int kRegisterThreads = 32;
 const absl::Duration kCallDeadline = absl::Seconds(30);
 // Connects opened per second while the fleet comes up: under the sidecar's default admission
 // rate (500 a second), as workers starting across a fleet spread out.

@@ -1,0 +1,30 @@
+// MemoryReturn trims once per large departure of workers, never while the fleet grows or
+// shrinks a little.
+#include "controlplane/memory_return.h"
+
+#include <gtest/gtest.h>
+
+namespace edgectl::controlplane {
+namespace {
+
+TEST(MemoryReturnTest, TrimsOnceWhenManyWorkersLeft) {
+  MemoryReturn trim(/*min_drop=*/100);
+  EXPECT_FALSE(trim.Observe(0));
+  EXPECT_FALSE(trim.Observe(500));
+  EXPECT_FALSE(trim.Observe(450));  // 50 left: not enough
+  EXPECT_TRUE(trim.Observe(390));   // 110 below the high-water mark
+  EXPECT_EQ(trim.trims(), 1u);
+  EXPECT_FALSE(trim.Observe(390));  // starts over from 390
+  EXPECT_FALSE(trim.Observe(300));
+  EXPECT_TRUE(trim.Observe(290));
+  EXPECT_EQ(trim.trims(), 2u);
+}
+
+TEST(MemoryReturnTest, GrowingFleetNeverTrims) {
+  MemoryReturn trim(/*min_drop=*/100);
+  for (size_t n = 0; n <= 10000; n += 37) EXPECT_FALSE(trim.Observe(n));
+  EXPECT_EQ(trim.trims(), 0u);
+}
+
+}  // namespace
+}  // namespace edgectl::controlplane
