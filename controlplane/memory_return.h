@@ -6,7 +6,10 @@
 // high-water mark after a fleet disconnects. Observe() is called now and then (the health
 // loop) with the number of connected workers; once that number has fallen by `min_drop`
 // (default 500) below the highest seen since the last trim, it calls malloc_trim(0) once and
-// starts over from the current number. Cost: one trim per large departure, nothing otherwise.
+// starts over from the current number; the next call trims once more unless workers came back
+// meanwhile (a departing worker's connection is torn down a little after its stream, so the
+// first trim comes before all of its buffers are free). Cost: two trims per large departure,
+// nothing otherwise.
 // Not thread-safe: one caller.
 #ifndef EDGECTL_CONTROLPLANE_MEMORY_RETURN_H_
 #define EDGECTL_CONTROLPLANE_MEMORY_RETURN_H_
@@ -27,6 +30,7 @@ class MemoryReturn {
   const size_t min_drop_;
   size_t high_ = 0;
   size_t trims_ = 0;
+  bool settle_ = false;  // trim again on the next call if the fleet did not grow
 };
 
 }  // namespace edgectl::controlplane

@@ -7,17 +7,19 @@
 namespace edgectl::controlplane {
 namespace {
 
-TEST(MemoryReturnTest, TrimsOnceWhenManyWorkersLeft) {
+TEST(MemoryReturnTest, TrimsWhenManyWorkersLeftThenOnceMoreAsTheySettle) {
   MemoryReturn trim(/*min_drop=*/100);
   EXPECT_FALSE(trim.Observe(0));
   EXPECT_FALSE(trim.Observe(500));
   EXPECT_FALSE(trim.Observe(450));  // 50 left: not enough
   EXPECT_TRUE(trim.Observe(390));   // 110 below the high-water mark
-  EXPECT_EQ(trim.trims(), 1u);
+  EXPECT_TRUE(trim.Observe(390));   // the settling trim: their connections closed since
+  EXPECT_EQ(trim.trims(), 2u);
   EXPECT_FALSE(trim.Observe(390));  // starts over from 390
   EXPECT_FALSE(trim.Observe(300));
   EXPECT_TRUE(trim.Observe(290));
-  EXPECT_EQ(trim.trims(), 2u);
+  EXPECT_FALSE(trim.Observe(400));  // workers came back: no settling trim
+  EXPECT_EQ(trim.trims(), 3u);
 }
 
 TEST(MemoryReturnTest, GrowingFleetNeverTrims) {
