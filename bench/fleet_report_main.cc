@@ -89,10 +89,11 @@ std::string Table(const std::vector<json>& runs) {
 }
 
 // Columns: N, edgectl p50, p99, edgectl idle PG/s, edgectl REST/idle worker-minute,
-// edge3 workers, edge3 p50, edge3 idle PG/s, edge3 REST/idle worker-minute.
+// edge3 workers, edge3 p50, edge3 idle PG/s, edge3 REST/idle worker-minute, workers per
+// connection.
 std::string ChartData(const std::vector<json>& runs) {
   std::string out = "# N edgectl_p50 edgectl_p99 edgectl_pg edgectl_rest edge3_n edge3_p50 "
-                    "edge3_pg edge3_rest\n";
+                    "edge3_pg edge3_rest per_connection\n";
   for (const json& r : runs) {
     if (r["parameters"].value("edge3_workers", 0) == 0) {
       absl::StrAppend(
@@ -101,7 +102,7 @@ std::string ChartData(const std::vector<json>& runs) {
           Num(r, {"dispatch_latency", "edgectl", "queued_to_delivered", "p99_ms"}), " ",
           Num(r, {"idle_postgres", "edgectl_with_heartbeats_per_second"}), " ",
           Num(r, {"idle_rest_calls", "edgectl", "per_worker_minute_at_default_intervals"}),
-          " NaN NaN NaN NaN\n");
+          " NaN NaN NaN NaN ", r["parameters"].value("workers_per_connection", 1), "\n");
       continue;
     }
     absl::StrAppend(
@@ -113,7 +114,8 @@ std::string ChartData(const std::vector<json>& runs) {
         r["parameters"].value("edge3_workers", 0), " ",
         Num(r, {"dispatch_latency", "edge3", "queued_to_fetched", "p50_ms"}), " ",
         Num(r, {"idle_postgres", "edge3_per_second"}), " ",
-        Num(r, {"idle_rest_calls", "edge3", "per_worker_minute_at_default_intervals"}), "\n");
+        Num(r, {"idle_rest_calls", "edge3", "per_worker_minute_at_default_intervals"}), " ",
+        r["parameters"].value("workers_per_connection", 1), "\n");
   }
   return out;
 }
@@ -123,6 +125,7 @@ std::string ChartScript() {
   return R"gp(if (!exists("term")) term = "pngcairo"
 if (term eq "pngcairo") set terminal pngcairo size 1400,520 font "sans,10"; else set terminal png size 1400,520
 set output "chart.png"
+set termoption noenhanced
 set multiplot layout 1,2 title "edgectl push vs edge3 polling protocol (edge_bench fleet sweep)"
 set logscale xy
 set grid
@@ -130,8 +133,10 @@ set key top left
 set xlabel "workers (N)"
 set ylabel "queued -> worker has the job, ms"
 set title "Dispatch latency"
-plot "chart.dat" using 1:2 with linespoints lw 2 pt 7 title "edgectl p50", \
-     "" using 1:3 with linespoints lw 2 pt 5 title "edgectl p99", \
+plot "chart.dat" using 1:($10 == 1 ? $2 : 1/0) with linespoints lw 2 pt 7 lc 1 title "edgectl p50, a connection per worker", \
+     "" using 1:($10 == 1 ? $3 : 1/0) with linespoints lw 2 pt 5 lc 2 title "edgectl p99, a connection per worker", \
+     "" using 1:($10 > 1 ? $2 : 1/0) with linespoints lw 1 dt 2 pt 6 lc 1 title "edgectl p50, workers share connections", \
+     "" using 1:($10 > 1 ? $3 : 1/0) with linespoints lw 1 dt 2 pt 4 lc 2 title "edgectl p99, workers share connections", \
      "" using 6:7 with points pt 9 ps 2 title "edge3 p50 (poll 5 s)"
 set title "Idle cost (nothing queued, heartbeats 30 s, edge3 poll 5 s)"
 set ylabel "per second / per worker-minute"
