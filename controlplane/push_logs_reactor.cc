@@ -20,25 +20,20 @@ std::string PushLogsReactor::JobId(const v1::JobKey& k) {
 }
 
 void PushLogsReactor::OnReadDone(bool ok) {
-  {
-    absl::MutexLock lock(&mu_);
-    read_pending_ = false;
-    if (!ok) reads_done_ = true;
-  }
   if (!ok) {
-    Continue();
+    EndRead(std::nullopt, /*client_done=*/true);
     return;
   }
+  // read_pending_ stays set until this chunk is in the window (EndRead): until then neither a
+  // store finishing nor anything else may finish the call or start another read.
   std::unique_ptr<v1::LogChunk> chunk = std::move(reading_);
   absl::Status valid = ValidateLogChunk(*chunk, c_.max_log_chunk_bytes);
   if (!identity_.has_value()) {
-    // Until OnAdmitted runs nothing else is outstanding, so `this` stays alive.
     const std::string worker = chunk->worker_name();
     c_.gate.AdmitStream(context_, "PushLogs", worker, valid,
                         [this, chunk = std::shared_ptr<v1::LogChunk>(std::move(chunk))](
                             CallGate::Admission admission) mutable {
-                          OnAdmitted(std::move(admission));
-                          if (identity_.has_value() && stream_counted_) {
+                          if (Admitted(std::move(admission))) {
                             Accept(std::make_unique<v1::LogChunk>(std::move(*chunk)));
                           }
                         });
@@ -48,18 +43,16 @@ void PushLogsReactor::OnReadDone(bool ok) {
   if (!valid.ok()) {
     c_.gate.Refuse(identity_->peer, "PushLogs", chunk->worker_name(), identity_->worker_name,
                    valid);
-    Fail(ToGrpcStatus(valid));
-    Continue();
+    EndRead(Failure{ToGrpcStatus(valid), std::nullopt});
     return;
   }
   Accept(std::move(chunk));
 }
 
-void PushLogsReactor::OnAdmitted(CallGate::Admission admission) {
+bool PushLogsReactor::Admitted(CallGate::Admission admission) {
   if (!admission.identity.ok()) {
-    Fail(ToGrpcStatus(admission.identity.status()), admission.retry_after);
-    Continue();
-    return;
+    EndRead(Failure{ToGrpcStatus(admission.identity.status()), admission.retry_after});
+    return false;
   }
   identity_ = *std::move(admission.identity);
   fair_key_ = c_.gate.authenticator().FairShareKey(auth::CredentialsOf(*context_),
@@ -70,22 +63,21 @@ void PushLogsReactor::OnAdmitted(CallGate::Admission admission) {
         " has too many PushLogs streams open; send logs over fewer streams at once"));
     c_.gate.Refuse(identity_->peer, "PushLogs", identity_->worker_name, identity_->worker_name,
                    limited);
-    Fail(ToGrpcStatus(limited), absl::Seconds(1));
-    Continue();
-    return;
+    EndRead(Failure{ToGrpcStatus(limited), absl::Seconds(1)});
+    return false;
   }
   stream_counted_ = true;
+  return true;
 }
 
 void PushLogsReactor::Accept(std::unique_ptr<v1::LogChunk> chunk) {
   if (std::optional<absl::Duration> delay = c_.limits.LogDelay(identity_->worker_name)) {
-    Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      absl::StrCat("worker ", identity_->worker_name,
-                                   " sends log bytes faster than this sidecar's limit "
-                                   "([edge] controlplane_max_log_bytes_per_sec); "
-                                   "retry after the delay it sent")),
-         *delay);
-    Continue();
+    EndRead(Failure{grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("worker ", identity_->worker_name,
+                                              " sends log bytes faster than this sidecar's limit "
+                                              "([edge] controlplane_max_log_bytes_per_sec); "
+                                              "retry after the delay it sent")),
+                    *delay});
     return;
   }
   uint64_t ticket;
@@ -103,43 +95,36 @@ void PushLogsReactor::Accept(std::unique_ptr<v1::LogChunk> chunk) {
       absl::MutexLock lock(&mu_);
       window_.Refused(ticket);  // never stored: not acknowledged, the worker re-sends it
     }
-    Fail(ToGrpcStatus(submitted), CallGate::RetryDelayFor(submitted));
+    EndRead(Failure{ToGrpcStatus(submitted), CallGate::RetryDelayFor(submitted)});
+    return;
   }
-  Continue();
+  EndRead(std::nullopt);
 }
 
 void PushLogsReactor::Store(v1::LogChunk& proto, uint64_t ticket) {
-  const auto settle = [&](bool stored) {
-    absl::MutexLock lock(&mu_);
-    if (stored) {
-      window_.Stored(ticket);
-    } else {
-      window_.Refused(ticket);
-    }
-  };
+  // `this` lives while this chunk is in flight: the call finishes only with none in flight.
   bool ending;
   {
     absl::MutexLock lock(&mu_);
     ending = failure_.has_value();
-    if (ending) window_.Refused(ticket);  // the stream is ending: store nothing more
   }
-  if (ending) {
-    Continue();
+  if (ending) {  // the stream is ending: store nothing more
+    Settle(ticket, false, std::nullopt);
     return;
   }
   if (absl::Status owner = CheckOwner(proto.key()); !owner.ok()) {
     if (owner.code() == absl::StatusCode::kUnavailable) {
-      settle(false);
-      Fail(ToGrpcStatus(owner), absl::Milliseconds(500));
-    } else {
+      Settle(ticket, false, Failure{ToGrpcStatus(owner), absl::Milliseconds(500)});
+      return;
+    }
+    {
       absl::MutexLock lock(&mu_);
       // One refusal per job and stream: its later chunks are refused for the same reason.
       if (refused_jobs_.insert(JobId(proto.key())).second) {
         Refuse(proto.key(), proto.offset(), owner);
       }
-      window_.Refused(ticket);
     }
-    Continue();
+    Settle(ticket, false, std::nullopt);
     return;
   }
   LogChunk chunk;
@@ -150,22 +135,22 @@ void PushLogsReactor::Store(v1::LogChunk& proto, uint64_t ticket) {
   absl::StatusOr<LogStoreResult> stored = c_.logs.Store(std::move(chunk));
   if (!stored.ok()) {
     if (stored.status().code() == absl::StatusCode::kInvalidArgument) {
-      absl::MutexLock lock(&mu_);
-      Refuse(proto.key(), proto.offset(), stored.status());
-      window_.Refused(ticket);
-    } else {
-      settle(false);
-      Fail(ToGrpcStatus(stored.status()),
-           stored.status().code() == absl::StatusCode::kUnavailable
-               ? std::optional<absl::Duration>(absl::Milliseconds(500))
-               : std::nullopt);
+      {
+        absl::MutexLock lock(&mu_);
+        Refuse(proto.key(), proto.offset(), stored.status());
+      }
+      Settle(ticket, false, std::nullopt);
+      return;
     }
-    Continue();
+    Settle(ticket, false,
+           Failure{ToGrpcStatus(stored.status()),
+                   stored.status().code() == absl::StatusCode::kUnavailable
+                       ? std::optional<absl::Duration>(absl::Milliseconds(500))
+                       : std::nullopt});
     return;
   }
   c_.limits.ChargeLogBytes(identity_->worker_name, stored->new_bytes);
-  settle(true);
-  Continue();
+  Settle(ticket, true, std::nullopt);
 }
 
 absl::Status PushLogsReactor::CheckOwner(const v1::JobKey& key) {
@@ -206,49 +191,69 @@ void PushLogsReactor::Refuse(const v1::JobKey& key, uint64_t offset, const absl:
   r->set_message(std::string(why.message()));
 }
 
-void PushLogsReactor::Fail(grpc::Status status, std::optional<absl::Duration> retry_after) {
-  absl::MutexLock lock(&mu_);
-  if (!failure_.has_value()) failure_ = Failure{std::move(status), retry_after};
-}
-
-void PushLogsReactor::Continue() {
-  enum { kNothing, kRead, kFinish } next = kNothing;
-  grpc::Status status;
-  std::optional<absl::Duration> retry_after;
+void PushLogsReactor::EndRead(std::optional<Failure> failure, bool client_done) {
+  Action action;
   {
     absl::MutexLock lock(&mu_);
-    if (finished_ || read_pending_) return;
-    const bool ending = failure_.has_value() || reads_done_;
-    if (!ending) {
-      // Before admission nothing is stored yet and the admission callback continues.
-      if (!identity_.has_value() || !stream_counted_) return;
-      if (window_.in_flight() < kWindowChunks) {
-        read_pending_ = true;
-        next = kRead;
-      }
-    } else if (window_.in_flight() == 0) {
-      finished_ = true;
-      next = kFinish;
-      if (failure_.has_value()) {
-        status = failure_->status;
-        retry_after = failure_->retry_after;
-      } else {
-        for (const auto& [job, key] : keys_) {
-          if (std::optional<uint64_t> until = window_.StoredUntil(job)) {
-            v1::LogOffset* o = reply_->add_stored();
-            *o->mutable_key() = key;
-            o->set_offset(*until);
-          }
-        }
-      }
+    read_pending_ = false;
+    if (client_done) reads_done_ = true;
+    if (failure.has_value() && !failure_.has_value()) failure_ = std::move(failure);
+    action = NextActionLocked();
+  }
+  Do(std::move(action));
+}
+
+void PushLogsReactor::Settle(uint64_t ticket, bool stored, std::optional<Failure> failure) {
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stored) {
+      window_.Stored(ticket);
+    } else {
+      window_.Refused(ticket);
+    }
+    if (failure.has_value() && !failure_.has_value()) failure_ = std::move(failure);
+    action = NextActionLocked();
+  }
+  Do(std::move(action));
+}
+
+PushLogsReactor::Action PushLogsReactor::NextActionLocked() {
+  Action action;
+  if (finished_ || read_pending_) return action;
+  if (!failure_.has_value() && !reads_done_) {
+    if (window_.in_flight() < kWindowChunks) {
+      read_pending_ = true;
+      action.next = Action::kRead;
+    }
+    return action;
+  }
+  if (window_.in_flight() > 0) return action;  // the stores in flight finish first
+  finished_ = true;
+  action.next = Action::kFinish;
+  if (failure_.has_value()) {
+    action.status = failure_->status;
+    action.retry_after = failure_->retry_after;
+    return action;
+  }
+  for (const auto& [job, key] : keys_) {
+    if (std::optional<uint64_t> until = window_.StoredUntil(job)) {
+      v1::LogOffset* o = reply_->add_stored();
+      *o->mutable_key() = key;
+      o->set_offset(*until);
     }
   }
-  if (next == kRead) {
+  return action;
+}
+
+void PushLogsReactor::Do(Action action) {
+  // Only the thread that decided may act, and after Finish nothing touches `this`.
+  if (action.next == Action::kRead) {
     reading_ = std::make_unique<v1::LogChunk>();
     StartRead(reading_.get());
-  } else if (next == kFinish) {
-    if (retry_after) CallGate::AddRetryAfter(context_, *retry_after);
-    Finish(status);
+  } else if (action.next == Action::kFinish) {
+    if (action.retry_after) CallGate::AddRetryAfter(context_, *action.retry_after);
+    Finish(action.status);
   }
 }
 

@@ -51,9 +51,15 @@ class PushLogsReactor final : public grpc::ServerReadReactor<v1::LogChunk> {
     grpc::Status status;
     std::optional<absl::Duration> retry_after;
   };
+  struct Action {
+    enum { kNothing, kRead, kFinish } next = kNothing;
+    grpc::Status status;
+    std::optional<absl::Duration> retry_after;
+  };
   static std::string JobId(const v1::JobKey& k);
 
-  void OnAdmitted(CallGate::Admission admission);
+  // True when the stream may go on (admitted and counted); else it is ending.
+  bool Admitted(CallGate::Admission admission);
   // Takes the chunk just read into the window and starts storing it.
   void Accept(std::unique_ptr<v1::LogChunk> chunk);
   void Store(v1::LogChunk& chunk, uint64_t ticket);
@@ -61,10 +67,15 @@ class PushLogsReactor final : public grpc::ServerReadReactor<v1::LogChunk> {
   absl::Status CheckOwner(const v1::JobKey& key);
   void Refuse(const v1::JobKey& key, uint64_t offset, const absl::Status& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The stream ends with this error once nothing is in flight (the first failure wins).
-  void Fail(grpc::Status status, std::optional<absl::Duration> retry_after = {});
-  // Starts the next read or finishes the call, whichever is due; call without mu_ held.
-  void Continue();
+  // The chunk just read is dealt with (or the client half-closed, or the stream must end with
+  // `failure`; the first failure wins): then the next read, or the end of the call, is due.
+  void EndRead(std::optional<Failure> failure, bool client_done = false);
+  // A chunk's store finished (stored or not), possibly with the failure that ends the stream.
+  void Settle(uint64_t ticket, bool stored, std::optional<Failure> failure);
+  // Under mu_, in the same critical section as the change that made it due: the next read or
+  // the end of the call (one thread decides each; after Finish nothing touches `this`).
+  Action NextActionLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Do(Action action);
 
   grpc::CallbackServerContext* context_;
   ServiceCollaborators c_;
