@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -259,6 +260,9 @@ int Run() {
     }
     std::ofstream(FLAGS_json_out) << out.dump(2) << "\n";
   }
+  // The task logs (hundreds of MiB) are not kept; the stack's processes are gone with `stack`.
+  std::error_code ignored;
+  std::filesystem::remove_all(work_dir + "/logs", ignored);
   return 0;
 }
 
