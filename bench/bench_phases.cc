@@ -1,5 +1,9 @@
 #include "bench/bench_phases.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -89,6 +93,75 @@ absl::StatusOr<EdgectlDispatchResult> MeasureEdgectlDispatch(BenchStack& stack,
   }
   result.delivered = Summarize(std::move(delivered));
   result.acknowledged = Summarize(std::move(acknowledged));
+  return result;
+}
+
+namespace {
+
+// Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat.
+double MachineBusySeconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  return static_cast<double>(user + nice + system + irq + softirq) / sysconf(_SC_CLK_TCK);
+}
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double SidecarCpuSeconds(const BenchStack& stack) {
+  absl::StatusOr<ProcessUsage> u = stack.sidecar_usage();
+  return u.ok() ? u->cpu_s : 0;
+}
+
+}  // namespace
+
+absl::StatusOr<BurstResult> MeasureBurst(BenchStack& stack, EdgectlFleet& fleet, int workers,
+                                         int jobs, std::mt19937& rng) {
+  std::uniform_int_distribution<int> worker(0, workers - 1);
+  std::vector<e2e::TaskSpec> specs(jobs);
+  for (int j = 0; j < jobs; ++j) {
+    specs[j].dag_id = "edge_bench";
+    specs[j].task_id = absl::StrFormat("burst-%05d", j);
+    specs[j].queue = EdgectlFleet::QueueOf(worker(rng));
+  }
+  const size_t reports_before = fleet.SuccessReports();
+  const int64_t ok_before = fleet.SuccessReportsOk();
+  stack.airflow().ResetCounters();
+  if (absl::Status s = stack.ResetStatements(); !s.ok()) return s;
+  const double sidecar_cpu = SidecarCpuSeconds(stack), bench_cpu = SelfCpuSeconds(),
+               machine_busy = MachineBusySeconds();
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<e2e::QueuedJob>> queued = e2e::EnqueueTasks(stack.dsn(), specs);
+  if (!queued.ok()) return queued.status();
+  const absl::Time committed = absl::Now();
+  fleet.WaitForSuccessReports(reports_before + jobs, absl::Seconds(120));
+  const absl::Time done = fleet.LastSuccessReport();
+  BurstResult result;
+  result.sidecar_cpu_s = SidecarCpuSeconds(stack) - sidecar_cpu;
+  result.bench_cpu_s = SelfCpuSeconds() - bench_cpu;
+  result.machine_busy_s = MachineBusySeconds() - machine_busy;
+  absl::StatusOr<int64_t> statements = stack.ReadStatements();
+  if (!statements.ok()) return statements.status();
+  result.jobs = jobs;
+  result.insert = committed - start;
+  result.elapsed = std::max(done - committed, absl::Milliseconds(1));
+  result.rest_calls = RestCallCounts(stack.airflow());
+  const std::map<std::string, JobTiming> timings = fleet.Timings();
+  std::vector<absl::Duration> delivered;
+  for (const e2e::TaskSpec& spec : specs) {
+    auto it = timings.find(spec.task_id);
+    if (it != timings.end()) delivered.push_back(it->second.delivered - committed);
+  }
+  result.missing = jobs - static_cast<int>(fleet.SuccessReportsOk() - ok_before);
+  result.jobs_per_second = (jobs - result.missing) / absl::ToDoubleSeconds(result.elapsed);
+  result.delivered = Summarize(std::move(delivered));
+  result.pg_statements = *statements;
+  result.pg_statements_per_second = *statements / absl::ToDoubleSeconds(done - start);
   return result;
 }
 

@@ -56,6 +56,26 @@ struct IdleCostResult {
   int64_t client_failures = 0;
 };
 
+// A burst: `jobs` rows committed in one transaction, each to a random worker's queue; from the
+// commit until every job's ReportJobState(success) has been answered (each job also had its
+// claim = running report acknowledged before), with the PostgreSQL statements in that time.
+struct BurstResult {
+  int jobs = 0;
+  int missing = 0;            // success report not answered OK within the timeout
+  absl::Duration insert;      // the transaction inserting the rows
+  absl::Duration elapsed;     // commit -> last success report answered
+  double jobs_per_second = 0;
+  LatencySummary delivered;   // commit -> job read from the stream
+  int64_t pg_statements = 0;  // insert included
+  double pg_statements_per_second = 0;
+  std::map<std::string, int64_t> rest_calls;
+  // Where the CPU went in that time (seconds): the sidecar process, this process (the Airflow
+  // double and the simulated fleet), and the machine (all cores; PostgreSQL is the rest).
+  double sidecar_cpu_s = 0;
+  double bench_cpu_s = 0;
+  double machine_busy_s = 0;
+};
+
 // Requests the double saw since its last reset, per endpoint name, plus "total".
 std::map<std::string, int64_t> RestCallCounts(airflow_double::AirflowApiDouble& airflow);
 
@@ -69,6 +89,9 @@ absl::StatusOr<Edge3DispatchResult> MeasureEdge3Dispatch(BenchStack& stack, Edge
                                                          const Edge3LoopOptions& loop,
                                                          const JobSpacing& spacing,
                                                          std::mt19937& rng);
+
+absl::StatusOr<BurstResult> MeasureBurst(BenchStack& stack, EdgectlFleet& fleet, int workers,
+                                         int jobs, std::mt19937& rng);
 
 // Resets the double's counters, runs `idle_fleet` (which must return after `window` with the
 // calls its workers made and how many failed), then counts.

@@ -1,5 +1,6 @@
 #include "bench/bench_report.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +51,42 @@ std::string Counts(const json& counts) {
   return out.empty() ? " none" : out;
 }
 
+const char* BuildMode() {
+#if defined(__OPTIMIZE__) && defined(NDEBUG)
+  return "optimised (-c opt)";
+#elif defined(__OPTIMIZE__)
+  return "optimised, assertions on";
+#else
+  return "unoptimised (fastbuild): compare with -c opt";
+#endif
+}
+
+json UsageJson(const ProcessUsage& u) {
+  return {{"rss_kb", u.rss_kb}, {"hwm_kb", u.hwm_kb}, {"cpu_s", u.cpu_s}, {"threads", u.threads}};
+}
+
+std::string CpuModel() {
+  FILE* f = fopen("/proc/cpuinfo", "r");
+  if (f == nullptr) return "unknown";
+  char line[512];
+  std::string model = "unknown";
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    std::string l(line);
+    if (l.rfind("model name", 0) == 0) {
+      model = l.substr(l.find(':') + 2);
+      while (!model.empty() && model.back() == '\n') model.pop_back();
+      break;
+    }
+  }
+  fclose(f);
+  return model;
+}
+
+int64_t MemTotalMb() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  return static_cast<int64_t>(pages) * sysconf(_SC_PAGE_SIZE) / (1024 * 1024);
+}
+
 }  // namespace
 
 json ReportJson(const BenchParameters& p, const BenchResults& r) {
@@ -58,7 +95,10 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
   json report;
   report["date"] = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
   report["machine"] = {{"hostname", Hostname()},
-                       {"cores", std::thread::hardware_concurrency()}};
+                       {"cores", std::thread::hardware_concurrency()},
+                       {"cpu", CpuModel()},
+                       {"memory_mb", MemTotalMb()}};
+  report["build"] = BuildMode();
   report["parameters"] = {
       {"edgectl_workers", p.edgectl_workers},
       {"edge3_workers", p.edge3_workers},
@@ -71,6 +111,9 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
       {"sidecar_dispatch_poll_interval_ms", absl::ToDoubleMilliseconds(p.dispatch_poll_interval)},
       {"idle_time_scale", p.idle_time_scale},
       {"idle_window_s", absl::ToDoubleSeconds(p.idle_window)},
+      {"burst_jobs", p.burst_jobs},
+      {"workers_per_connection", p.workers_per_connection},
+      {"sidecar_process", p.sidecar_process},
       {"seed", p.seed}};
   report["dispatch_latency"] = {
       {"edgectl",
@@ -95,6 +138,54 @@ json ReportJson(const BenchParameters& p, const BenchResults& r) {
       {"statements", r.idle_pg_statements},
       {"statements_per_second",
        r.idle_pg_statements / std::max(1e-9, absl::ToDoubleSeconds(p.pg_idle_window))}};
+  {
+    // Idle PostgreSQL statements per second at the unscaled intervals. edgectl: the sidecar's
+    // own rate (measured without heartbeats, not scaled) plus what the heartbeats cost the
+    // database through Airflow, scaled back; edge3: all of its window, scaled back.
+    const double window = absl::ToDoubleSeconds(p.idle_window);
+    const double own = r.idle_pg_statements / std::max(1e-9, absl::ToDoubleSeconds(p.pg_idle_window));
+    const double edgectl_hb =
+        std::max(0.0, r.edgectl_idle_window_pg_statements - own * window) / window /
+        p.idle_time_scale;
+    report["idle_postgres"]["edgectl_with_heartbeats_per_second"] = own + edgectl_hb;
+    report["idle_postgres"]["edgectl_window_statements"] = r.edgectl_idle_window_pg_statements;
+    report["idle_postgres"]["edge3_window_statements"] = r.edge3_idle_window_pg_statements;
+    report["idle_postgres"]["edge3_per_second"] =
+        r.edge3_idle_window_pg_statements / window / p.idle_time_scale;
+  }
+  if (p.burst_jobs > 0) {
+    const BurstResult& b = r.burst;
+    report["burst"] = {{"jobs", b.jobs},
+                       {"missing", b.missing},
+                       {"insert_ms", absl::ToDoubleMilliseconds(b.insert)},
+                       {"elapsed_ms", absl::ToDoubleMilliseconds(b.elapsed)},
+                       {"jobs_per_second", b.jobs_per_second},
+                       {"queued_to_delivered", ToJson(b.delivered)},
+                       {"pg_statements", b.pg_statements},
+                       {"pg_statements_per_second", b.pg_statements_per_second},
+                       {"rest_calls", b.rest_calls},
+                       {"cpu_s", {{"sidecar", b.sidecar_cpu_s},
+                                  {"bench_process", b.bench_cpu_s},
+                                  {"machine", b.machine_busy_s}}}};
+  }
+  if (r.sidecar.measured) {
+    const SidecarUsageResult& u = r.sidecar;
+    const double n = std::max(1, p.edgectl_workers);
+    report["sidecar"] = {
+        {"connections", u.connections},
+        {"started", UsageJson(u.started)},
+        {"registered", UsageJson(u.registered)},
+        {"connected", UsageJson(u.connected)},
+        {"rss_registered_per_worker_kb", (u.registered.rss_kb - u.started.rss_kb) / n},
+        {"after_leave", UsageJson(u.after_leave)},
+        {"connect_s", absl::ToDoubleSeconds(u.connect_time)},
+        {"rss_per_worker_kb", (u.connected.rss_kb - u.started.rss_kb) / n},
+        {"rss_kept_after_leave_per_worker_kb", (u.after_leave.rss_kb - u.started.rss_kb) / n},
+        {"connect_cpu_ms_per_worker", (u.connected.cpu_s - u.started.cpu_s) * 1000 / n},
+        {"idle_cpu_percent", u.idle_cpu_s * 100 / absl::ToDoubleSeconds(p.pg_idle_window)},
+        {"idle_cpu_us_per_worker_second",
+         u.idle_cpu_s * 1e6 / absl::ToDoubleSeconds(p.pg_idle_window) / n}};
+  }
   if (p.page_viewers > 0) {
     const EdgectlDispatchResult& v = r.edgectl_dispatch_with_viewers;
     report["fleet_page_viewers"] = {
@@ -122,7 +213,9 @@ std::string ReportText(const json& j) {
   const double scale = Num(p["idle_time_scale"]);
   std::string out = absl::StrCat("edge_bench ", j["date"].get<std::string>(), " on ",
                                  j["machine"]["hostname"].get<std::string>(), " (",
-                                 j["machine"]["cores"].dump(), " cores)\n\n");
+                                 j["machine"]["cores"].dump(), " cores, ",
+                                 j["machine"].value("cpu", std::string("?")), "), build ",
+                                 j.value("build", std::string("?")), "\n\n");
   absl::StrAppend(
       &out, "1. Dispatch latency (each job queued to one random worker's own queue)\n",
       absl::StrFormat("  edgectl: %d connected workers, sidecar dispatch poll %.0f ms, %d jobs\n",
@@ -174,7 +267,55 @@ std::string ReportText(const json& j) {
                               Num(pg["statements_per_second"]),
                               pg["statements"].get<int64_t>(), Num(pg["window_s"])));
   }
+  if (j.contains("idle_postgres") && j["idle_postgres"].contains("edge3_per_second")) {
+    const json& pg = j["idle_postgres"];
+    absl::StrAppend(
+        &out, absl::StrFormat("  idle PostgreSQL statements/s at the unscaled intervals, the "
+                              "Airflow double's included: edgectl %.1f (%d workers), edge3 %.1f "
+                              "(%d workers)\n",
+                              Num(pg["edgectl_with_heartbeats_per_second"]),
+                              p["edgectl_workers"].get<int>(), Num(pg["edge3_per_second"]),
+                              p["edge3_workers"].get<int>()));
+  }
   absl::StrAppend(&out, "\n");
+  if (j.contains("burst")) {
+    const json& b = j["burst"];
+    absl::StrAppend(
+        &out, "4. Burst: jobs committed in one transaction, to random workers\n",
+        absl::StrFormat("  %d jobs (insert %.0f ms): all success reports answered %.0f ms after "
+                        "the commit = %.0f jobs/s; missing %d\n",
+                        b["jobs"].get<int>(), Num(b["insert_ms"]), Num(b["elapsed_ms"]),
+                        Num(b["jobs_per_second"]), b["missing"].get<int>()),
+        LatencyLine("burst queued -> delivered", b["queued_to_delivered"]),
+        absl::StrFormat("  PostgreSQL %.0f statements/s during the burst (%d); REST:%s\n",
+                        Num(b["pg_statements_per_second"]), b["pg_statements"].get<int64_t>(),
+                        Counts(b["rest_calls"])),
+        absl::StrFormat("  CPU in that time: sidecar %.1f s, benchmark process (Airflow double, "
+                        "fleet) %.1f s, machine %.1f s of %.1f s x %d cores\n\n",
+                        Num(b["cpu_s"]["sidecar"]), Num(b["cpu_s"]["bench_process"]),
+                        Num(b["cpu_s"]["machine"]), Num(b["elapsed_ms"]) / 1000,
+                        j["machine"]["cores"].get<int>()));
+  }
+  if (j.contains("sidecar")) {
+    const json& u = j["sidecar"];
+    absl::StrAppend(
+        &out, "5. Sidecar process (edgectl controlplane, /proc/PID)\n",
+        absl::StrFormat("  %d workers over %d connections, connected in %.1f s\n",
+                        p["edgectl_workers"].get<int>(), u["connections"].get<int>(),
+                        Num(u["connect_s"])),
+        absl::StrFormat("  RSS: started %.1f MB, registered %.1f MB, connected %.1f MB (peak %.1f "
+                        "MB), after the workers left %.1f MB\n",
+                        Num(u["started"]["rss_kb"]) / 1024, Num(u["registered"]["rss_kb"]) / 1024,
+                        Num(u["connected"]["rss_kb"]) / 1024,
+                        Num(u["connected"]["hwm_kb"]) / 1024,
+                        Num(u["after_leave"]["rss_kb"]) / 1024),
+        absl::StrFormat("  per connected worker: %.1f KB RSS (%.1f KB still held after they "
+                        "left), %.2f ms CPU to register and connect\n",
+                        Num(u["rss_per_worker_kb"]), Num(u["rss_kept_after_leave_per_worker_kb"]),
+                        Num(u["connect_cpu_ms_per_worker"])),
+        absl::StrFormat("  idle (no heartbeats): %.2f %% of a core, %.2f us CPU per worker-second\n\n",
+                        Num(u["idle_cpu_percent"]), Num(u["idle_cpu_us_per_worker_second"])));
+  }
   if (j.contains("fleet_page_viewers")) {
     const json& v = j["fleet_page_viewers"];
     absl::StrAppend(

@@ -27,6 +27,22 @@ struct BenchParameters {
   int page_viewers = 100;  // 0: no phase with open fleet pages
   absl::Duration pg_idle_window = absl::Seconds(5);
   bool notify_trigger = true;
+  int burst_jobs = 2000;  // 0: no burst phase
+  int workers_per_connection = 50;
+  bool sidecar_process = true;
+};
+
+// The sidecar process's memory and CPU along the run (zero when it ran in the benchmark's
+// process).
+struct SidecarUsageResult {
+  bool measured = false;
+  int connections = 0;           // HTTP/2 connections the simulated workers shared
+  ProcessUsage started;          // before any worker registered
+  ProcessUsage registered;       // every worker registered (connections open, no streams)
+  ProcessUsage connected;        // every worker's stream welcomed
+  ProcessUsage after_leave;      // every worker gone (streams cancelled, connections closed), +5 s
+  absl::Duration connect_time;   // registrations + streams
+  double idle_cpu_s = 0;         // CPU during the idle PostgreSQL window
 };
 
 struct BenchResults {
@@ -40,6 +56,12 @@ struct BenchResults {
   // PostgreSQL statements in the edgectl database while the connected fleet sits idle (no
   // heartbeats, nothing queued): the sidecar's own polling.
   int64_t idle_pg_statements = 0;
+  // Statements during the idle REST windows (the double's, i.e. Airflow's, included), at the
+  // scaled intervals; edgectl's includes the sidecar's own.
+  int64_t edgectl_idle_window_pg_statements = 0;
+  int64_t edge3_idle_window_pg_statements = 0;
+  BurstResult burst;
+  SidecarUsageResult sidecar;
 };
 
 nlohmann::json ReportJson(const BenchParameters& p, const BenchResults& r);

@@ -1,5 +1,8 @@
 #include "bench/bench_stack.h"
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +19,7 @@ namespace edgectl::bench {
 
 BenchStack::~BenchStack() {
   if (sidecar_) sidecar_->Shutdown();
+  if (sidecar_process_) sidecar_process_->Stop();
   if (airflow_) airflow_->Stop();
   postgres_.Stop();
 }
@@ -43,6 +47,7 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   airflow_double::AirflowApiDoubleOptions double_options;
   double_options.dsn = dsn_;
   double_options.jwt_secret = kJwtSecret;
+  double_options.threads = options.airflow_threads;
   airflow_ = std::make_unique<airflow_double::AirflowApiDouble>(double_options);
   if (absl::StatusOr<int> port = airflow_->Start(); !port.ok()) return port.status();
 
@@ -61,6 +66,12 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   absl::StatusOr<testing::TestPki> pki =
       testing::TestPki::Create(options.work_dir + "/pki", options.make_certs_script);
   if (!pki.ok()) return pki.status();
+  if (!options.sidecar_binary.empty()) {
+    absl::StatusOr<std::string> ca = tls::ReadPemFile(pki->ca(), "the benchmark's CA");
+    if (!ca.ok()) return ca.status();
+    ca_pem_ = *std::move(ca);
+    return StartSidecarProcess(options, pki->sidecar().cert, pki->sidecar().key);
+  }
   sidecar_options.tls_cert_file = pki->sidecar().cert;
   sidecar_options.tls_key_file = pki->sidecar().key;
   sidecar_options.worker_tokens = true;
@@ -71,6 +82,77 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
   sidecar_ = std::make_unique<controlplane::ControlPlaneServer>(
       std::move(sidecar_options), std::shared_ptr<bridge::EdgeApi>(std::move(*api)));
   return sidecar_->Start();
+}
+
+absl::Status BenchStack::StartSidecarProcess(const BenchStackOptions& options,
+                                             const std::string& cert, const std::string& key) {
+  absl::StatusOr<int> grpc_port = FreeLoopbackPort();
+  if (!grpc_port.ok()) return grpc_port.status();
+  absl::StatusOr<int> http_port = FreeLoopbackPort();
+  if (!http_port.ok()) return http_port.status();
+  grpc_port_ = *grpc_port;
+  http_port_ = *http_port;
+  const std::string secret_file = options.work_dir + "/jwt_secret";
+  {
+    std::ofstream out(secret_file);
+    out << kJwtSecret;
+    if (!out) return absl::UnavailableError("cannot write " + secret_file);
+  }
+  // A deployment's sidecar: TLS, per-worker tokens, the optimised binary, its own airflow.cfg
+  // (an empty one: everything the benchmark sets is on the command line).
+  const std::string home = options.work_dir + "/airflow_home";
+  mkdir(home.c_str(), 0755);
+  std::ofstream(home + "/airflow.cfg") << "[edge]\n";
+  std::vector<std::string> args = {
+      "controlplane",
+      "--api-url", airflow_->api_url(),
+      "--jwt-secret-file", secret_file,
+      "--sql-alchemy-conn", dsn_,
+      "--listen-address", absl::StrCat("127.0.0.1:", grpc_port_),
+      "--metrics-address", absl::StrCat("127.0.0.1:", http_port_),
+      "--heartbeat-interval", absl::StrCat(options.heartbeat_interval_seconds),
+      "--dispatch-poll-interval-ms",
+      absl::StrCat(absl::ToInt64Milliseconds(options.dispatch_poll_interval)),
+      "--tls-cert", cert,
+      "--tls-key", key,
+      "--worker-tokens",
+      "--log-level", "WARNING"};
+  // Failures must show up in the numbers, not hide behind retries (as the in-process client).
+  std::map<std::string, std::string> env = {{"AIRFLOW_HOME", home},
+                                            {"AIRFLOW_CONFIG", home + "/airflow.cfg"},
+                                            {"AIRFLOW__EDGE__API_RETRIES", "1"}};
+  sidecar_process_ = std::make_unique<SidecarProcess>();
+  return sidecar_process_->Start(options.sidecar_binary, args, env,
+                                 options.work_dir + "/sidecar.log", grpc_port_);
+}
+
+absl::StatusOr<ProcessUsage> BenchStack::sidecar_usage() const {
+  if (sidecar_process_ == nullptr) {
+    return absl::FailedPreconditionError("the sidecar runs inside the benchmark process");
+  }
+  return sidecar_process_->Usage();
+}
+
+absl::Status BenchStack::ResetStatements() {
+  return db::RunPg("reset statement counts", [&] {
+    pqxx::connection conn(dsn_);
+    pqxx::nontransaction(conn).exec("SELECT pg_stat_statements_reset()");
+  });
+}
+
+absl::StatusOr<int64_t> BenchStack::ReadStatements() {
+  int64_t statements = 0;
+  absl::Status s = db::RunPg("count statements", [&] {
+    pqxx::connection conn(dsn_);
+    statements = pqxx::nontransaction(conn)
+                     .exec1(
+                         "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements "
+                         "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
+                         "current_database()) AND query NOT LIKE '%pg_stat_statements%'")[0]
+                     .as<int64_t>();
+  });
+  if (!s.ok()) return s;
+  return statements;
 }
 
 absl::StatusOr<int64_t> BenchStack::CountStatements(absl::Duration window) {
@@ -103,10 +185,12 @@ absl::Status BenchStack::IssueTokens(
   });
 }
 
-int BenchStack::http_port() const { return sidecar_->metrics_port(); }
+int BenchStack::http_port() const {
+  return sidecar_process_ ? http_port_ : sidecar_->metrics_port();
+}
 
 std::string BenchStack::sidecar_address() const {
-  return absl::StrCat("127.0.0.1:", sidecar_->port());
+  return absl::StrCat("127.0.0.1:", sidecar_process_ ? grpc_port_ : sidecar_->port());
 }
 
 absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> BenchStack::NewEdgeApiClient() const {

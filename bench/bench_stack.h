@@ -20,6 +20,7 @@
 #include "bridge/edge_api.h"
 #include "controlplane/controlplane_server.h"
 #include "tests/airflow_double/airflow_api_double.h"
+#include "bench/sidecar_process.h"
 #include "tests/fixtures/postgres_server.h"
 
 namespace edgectl::bench {
@@ -32,6 +33,13 @@ struct BenchStackOptions {
   std::string work_dir;  // for the certificates; required
   // Install the optional edge_job NOTIFY trigger (`edgectl db init --with-notify`).
   bool notify_trigger = true;
+  // When set, the sidecar is this `edgectl` binary run as `edgectl controlplane` in a process
+  // of its own (its RSS and CPU are then its own, see sidecar_usage()); else it runs in this
+  // process (ControlPlaneServer).
+  std::string sidecar_binary;
+  // The double serves a keep-alive connection on one thread until it goes idle (cpp-httplib),
+  // so it needs a thread per polling edge3 worker on top of the sidecar's connections.
+  int airflow_threads = 64;
 };
 
 class BenchStack {
@@ -58,17 +66,32 @@ class BenchStack {
   // pg_stat_statements calls; the measurement's own queries excluded): what the sidecar costs
   // the database while nothing happens.
   absl::StatusOr<int64_t> CountStatements(absl::Duration window);
+  // The same count over a window the caller spans: Reset, run, Read.
+  absl::Status ResetStatements();
+  absl::StatusOr<int64_t> ReadStatements();
+  // The sidecar process's memory and CPU; FAILED_PRECONDITION when it runs in this process.
+  absl::StatusOr<ProcessUsage> sidecar_usage() const;
+  // Stops the sidecar process (the edge3 baseline then has the database to itself).
+  void StopSidecar() {
+    if (sidecar_process_) sidecar_process_->Stop();
+  }
+  bool sidecar_in_own_process() const { return sidecar_process_ != nullptr; }
   // A new EdgeApiClient on the double, as an edge3 worker process would hold.
   absl::StatusOr<std::unique_ptr<bridge::EdgeApi>> NewEdgeApiClient() const;
 
  private:
   absl::Status StartDatabase(bool notify_trigger);
+  absl::Status StartSidecarProcess(const BenchStackOptions& options, const std::string& cert,
+                                   const std::string& key);
 
   testing::PostgresServer postgres_;
   std::string dsn_;
   std::string ca_pem_;
   std::unique_ptr<airflow_double::AirflowApiDouble> airflow_;
   std::unique_ptr<controlplane::ControlPlaneServer> sidecar_;
+  std::unique_ptr<SidecarProcess> sidecar_process_;
+  int grpc_port_ = 0;
+  int http_port_ = 0;
 };
 
 }  // namespace edgectl::bench

@@ -11,10 +11,7 @@
 namespace edgectl::bench {
 namespace {
 
-// Connections the fleet's workers share. Each real worker has its own; the sidecar takes at most
-// 100 concurrent calls per connection, so a connection carries well under 100 workers' streams.
-constexpr int kChannels = 50;
-constexpr int kRegisterThreads = 8;
+constexpr int kRegisterThreads = 32;
 const absl::Duration kCallDeadline = absl::Seconds(30);
 // Connects opened per second while the fleet comes up: under the sidecar's default admission
 // rate (500 a second), as workers starting across a fleet spread out.
@@ -102,7 +99,7 @@ class WorkerStream final : public grpc::ClientReadReactor<v1::ServerEvent> {
 
 EdgectlFleet::EdgectlFleet(const std::string& sidecar_address, const std::string& ca_pem,
                            int workers, int concurrency, std::string airflow_version,
-                           std::string edge_provider_version)
+                           std::string edge_provider_version, int workers_per_connection)
     : workers_(workers),
       concurrency_(concurrency),
       airflow_version_(std::move(airflow_version)),
@@ -114,21 +111,29 @@ EdgectlFleet::EdgectlFleet(const std::string& sidecar_address, const std::string
   }
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ca_pem;
-  for (int i = 0; i < kChannels; ++i) {
+  const int per = std::clamp(workers_per_connection, 1, kMaxWorkersPerConnection);
+  const int channels = (workers + per - 1) / per;
+  for (int i = 0; i < channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("edgectl.bench.channel", i);  // distinct arguments -> a distinct connection
+    // Thousands of channels in one process: no per-channel subchannel pool sharing surprises.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     stubs_.push_back(v1::EdgeWorkerService::NewStub(
         grpc::CreateCustomChannel(sidecar_address, grpc::SslCredentials(ssl), args)));
   }
 }
 
-EdgectlFleet::~EdgectlFleet() {
+EdgectlFleet::~EdgectlFleet() { DisconnectAll(); }
+
+void EdgectlFleet::DisconnectAll() {
   for (auto& stream : streams_) stream->Cancel();
   // Acknowledgements still in flight reference this fleet.
   const absl::Time deadline = absl::Now() + kCallDeadline;
   while (calls_in_flight_.load() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
+  streams_.clear();
+  stubs_.clear();  // the last reference to each channel: its connection closes
 }
 
 std::string EdgectlFleet::QueueOf(int worker) { return absl::StrFormat("edgectl-q%04d", worker); }
@@ -147,7 +152,9 @@ void EdgectlFleet::Prepare(int worker, grpc::ClientContext& context) const {
 }
 
 v1::EdgeWorkerService::Stub& EdgectlFleet::StubFor(int worker) const {
-  return *stubs_[worker % stubs_.size()];
+  // Consecutive workers share a connection (at most `per` each).
+  const size_t per = (workers_ + stubs_.size() - 1) / stubs_.size();
+  return *stubs_[worker / per];
 }
 
 v1::WorkerStateBody EdgectlFleet::IdleBody(int worker) const {
@@ -209,21 +216,38 @@ absl::Status EdgectlFleet::ConnectAll(absl::Duration timeout) {
     request.mutable_queues()->add_names(QueueOf(i));
     return std::make_unique<WorkerStream>(this, i, StubFor(i), std::move(request));
   };
-  for (int i = 0; i < workers_; ++i) {
-    if (i > 0 && i % kConnectsPerSecond == 0) absl::SleepFor(absl::Seconds(1));
-    streams_.push_back(open(i));
-  }
+  // Opens the streams of `which`, at most kConnectsPerSecond a second.
+  auto open_paced = [&](const std::vector<int>& which) {
+    absl::Time second = absl::Now();
+    int in_second = 0;
+    for (int i : which) {
+      if (in_second == kConnectsPerSecond) {
+        absl::SleepFor(second + absl::Seconds(1) - absl::Now());
+        second = absl::Now();
+        in_second = 0;
+      }
+      streams_[i] = open(i);
+      ++in_second;
+    }
+  };
+  streams_.resize(workers_);
+  std::vector<int> pending(workers_);
+  for (int i = 0; i < workers_; ++i) pending[i] = i;
   const absl::Time deadline = absl::Now() + timeout;
-  for (int i = 0; i < workers_; ++i) {
+  while (!pending.empty()) {
+    open_paced(pending);
     // A stream the sidecar turned away for now is opened again a second later, as a worker does.
-    while (!streams_[i]->WaitForWelcome(deadline)) {
+    std::vector<int> retry;
+    for (int i : pending) {
+      if (streams_[i]->WaitForWelcome(deadline)) continue;
       if (!streams_[i]->ToldToRetry() || absl::Now() >= deadline) {
         return absl::DeadlineExceededError(
             absl::StrFormat("connect %s: %s", NameOf(i), streams_[i]->Failure()));
       }
-      absl::SleepFor(absl::Seconds(1));
-      streams_[i] = open(i);
+      retry.push_back(i);
     }
+    if (!retry.empty()) absl::SleepFor(absl::Seconds(1));
+    pending = std::move(retry);
   }
   return absl::OkStatus();
 }
@@ -265,7 +289,15 @@ void EdgectlFleet::ReportSuccess(int worker, const v1::Job& job) {
   call->request.set_free_concurrency(std::max(0, concurrency_ - active_jobs_[worker].load()));
   ++calls_in_flight_;
   StubFor(worker).async()->ReportJobState(&call->context, &call->request, &call->reply,
-                                          [this, call](grpc::Status) { --calls_in_flight_; });
+                                          [this, call](grpc::Status s) {
+                                            {
+                                              absl::MutexLock lock(&mu_);
+                                              ++success_reports_;
+                                              last_success_report_ = absl::Now();
+                                              if (s.ok()) ++success_reports_ok_;
+                                            }
+                                            --calls_in_flight_;
+                                          });
 }
 
 void EdgectlFleet::RecordAcknowledgement(const std::string& task_id, bool ok) {
@@ -289,6 +321,27 @@ bool EdgectlFleet::WaitForAcknowledgements(size_t n, absl::Duration timeout) con
   absl::MutexLock lock(&mu_);
   auto ready = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return acknowledged_ >= n; };
   return mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+}
+
+void EdgectlFleet::WaitForSuccessReports(size_t n, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return success_reports_ >= n; };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+}
+
+size_t EdgectlFleet::SuccessReports() const {
+  absl::MutexLock lock(&mu_);
+  return success_reports_;
+}
+
+int64_t EdgectlFleet::SuccessReportsOk() const {
+  absl::MutexLock lock(&mu_);
+  return success_reports_ok_;
+}
+
+absl::Time EdgectlFleet::LastSuccessReport() const {
+  absl::MutexLock lock(&mu_);
+  return last_success_report_;
 }
 
 HeartbeatTally EdgectlFleet::RunHeartbeats(absl::Duration interval, absl::Duration window,

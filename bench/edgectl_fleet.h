@@ -1,8 +1,9 @@
 // File: bench/edgectl_fleet.h
 //
 // N simulated edgectl workers inside the benchmark process, speaking the real gRPC protocol to
-// the sidecar with the generated stub (spread over 50 TLS channels, as separate processes
-// would hold separate connections; every call carries its worker's token, TokenOf(i)):
+// the sidecar with the generated stub (over TLS connections shared by `workers_per_connection`
+// workers, or one each as separate processes hold; every call carries its worker's token,
+// TokenOf(i)):
 // Register, one Connect stream each (client callback API, so one process holds a thousand
 // streams), and on every pushed job an immediate ClaimJob followed by ReportJobState(success),
 // as edgectl worker does, both asynchronous so a slow answer never delays reading the stream.
@@ -47,8 +48,15 @@ class WorkerStream;
 class EdgectlFleet {
  public:
   // `ca_pem`: the CA of the sidecar's certificate.
+  // `workers_per_connection`: workers sharing one HTTP/2 connection (1: one each, as real
+  // workers). The sidecar takes at most 100 concurrent calls per connection, and a worker's
+  // stream is one of them, so more than ~90 would leave streams waiting for a slot for ever.
   EdgectlFleet(const std::string& sidecar_address, const std::string& ca_pem, int workers,
-               int concurrency, std::string airflow_version, std::string edge_provider_version);
+               int concurrency, std::string airflow_version, std::string edge_provider_version,
+               int workers_per_connection = kDefaultWorkersPerConnection);
+  static constexpr int kDefaultWorkersPerConnection = 50;
+  static constexpr int kMaxWorkersPerConnection = 90;
+  int connections() const { return static_cast<int>(stubs_.size()); }
   ~EdgectlFleet();
   EdgectlFleet(const EdgectlFleet&) = delete;
   EdgectlFleet& operator=(const EdgectlFleet&) = delete;
@@ -61,8 +69,12 @@ class EdgectlFleet {
 
   // Registers every worker (a few at a time); fails on the first refused registration.
   absl::Status RegisterAll();
-  // Opens every Connect stream and waits (bounded) for each welcome.
+  // Opens every Connect stream and waits (bounded) for each welcome; streams the sidecar asks
+  // to come back later are opened again, in rounds, paced as the first.
   absl::Status ConnectAll(absl::Duration timeout);
+  // Cancels every stream and closes every connection (the workers leave); the fleet can only
+  // be destroyed afterwards.
+  void DisconnectAll();
   // The interval the sidecar told the workers at registration.
   int heartbeat_interval_seconds() const { return heartbeat_interval_seconds_; }
 
@@ -74,6 +86,12 @@ class EdgectlFleet {
   std::map<std::string, JobTiming> Timings() const;
   // Waits until `n` jobs have their claim decided (granted, or failed).
   bool WaitForAcknowledgements(size_t n, absl::Duration timeout) const;
+  // Waits until `n` ReportJobState(success) calls have returned (OK or not) since the fleet
+  // started.
+  void WaitForSuccessReports(size_t n, absl::Duration timeout) const;
+  size_t SuccessReports() const;       // returned
+  int64_t SuccessReportsOk() const;    // returned OK
+  absl::Time LastSuccessReport() const;  // when the latest returned
 
  private:
   friend class WorkerStream;
@@ -100,6 +118,9 @@ class EdgectlFleet {
   mutable absl::Mutex mu_;
   std::map<std::string, JobTiming> timings_ ABSL_GUARDED_BY(mu_);
   size_t acknowledged_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t success_reports_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t success_reports_ok_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_success_report_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace edgectl::bench

@@ -70,7 +70,6 @@ void ConnectReactor::Attach(ServiceCollaborators c, const auth::Identity& who,
   stream->Send(std::move(welcome), [](bool) {});
   // Jobs the worker says it runs are acknowledged, even if the ack itself was lost.
   for (const bridge::JobKey& key : running) c.ledger.Acknowledge(name, 0, key);
-  c.watcher.Observe(name, view.state);
   SessionInfo info{auth::AuthMethodName(who.method), who.token_sha256, who.peer, absl::Now()};
   const uint64_t session = c.registry.Attach(name, order, free, (*row)->queues, (*row)->state,
                                              stream, std::move(info));
@@ -79,6 +78,9 @@ void ConnectReactor::Attach(ServiceCollaborators c, const auth::Identity& who,
                                 "superseded by a newer Connect of the same worker"));
     return;
   }
+  // After Attach: a token revocation the watcher handled just before is then re-checked against
+  // this session (WorkerStateWatcher's header).
+  c.watcher.Observe(name, view.state);
   if (!stream->SetSession(session)) {
     c.registry.Detach(name, session);
     return;

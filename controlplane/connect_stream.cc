@@ -21,7 +21,7 @@ void ConnectStream::Send(WorkerEvent event, std::function<void(bool written)> wr
       if (!writing_) {
         writing_ = true;
         start_on = reactor_;
-        message = &queue_.front().message;  // deque keeps element addresses on push_back
+        message = &queue_.front().message;  // a list keeps element addresses
       }
     }
   }
@@ -33,7 +33,7 @@ void ConnectStream::Cancel() {
   grpc::CallbackServerContext* cancel = nullptr;
   grpc::Status finish_now;
   Reactor* finish_on = nullptr;
-  std::deque<Outgoing> unsent;
+  std::list<Outgoing> unsent;
   {
     absl::MutexLock lock(&mu_);
     if (finishing_ || done_) return;
@@ -89,8 +89,8 @@ bool ConnectStream::FinishLocked(const grpc::Status& status, grpc::Status* finis
   return true;
 }
 
-std::deque<ConnectStream::Outgoing> ConnectStream::DrainUnsentLocked() {
-  std::deque<Outgoing> unsent;
+std::list<ConnectStream::Outgoing> ConnectStream::DrainUnsentLocked() {
+  std::list<Outgoing> unsent;
   // The front element is being written while writing_; its callback comes from OnWriteDone.
   const size_t keep = writing_ ? 1 : 0;
   while (queue_.size() > keep) {
@@ -102,7 +102,7 @@ std::deque<ConnectStream::Outgoing> ConnectStream::DrainUnsentLocked() {
 
 void ConnectStream::OnWriteDone(bool ok) {
   std::function<void(bool)> written;
-  std::deque<Outgoing> unsent;
+  std::list<Outgoing> unsent;
   Reactor* start_on = nullptr;
   const v1::ServerEvent* message = nullptr;
   Reactor* finish_on = nullptr;
@@ -138,7 +138,7 @@ void ConnectStream::OnWriteDone(bool ok) {
 void ConnectStream::OnCancel() { Cancel(); }
 
 uint64_t ConnectStream::OnDone() {
-  std::deque<Outgoing> unsent;
+  std::list<Outgoing> unsent;
   uint64_t session;
   {
     absl::MutexLock lock(&mu_);

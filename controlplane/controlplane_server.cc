@@ -70,6 +70,19 @@ std::unique_ptr<ExecutionRelayService> MakeRelay(const ControlPlaneOptions& o) {
       relay, std::make_unique<bridge::CurlTransport>(transport));
 }
 
+// Memory per connected worker (bench/README.md, "Where a connected worker's memory goes"):
+// an idle worker holds a TLS connection and one stream for hours, so what each costs while
+// idle is what thousands of them cost.
+void AddMemoryArguments(grpc::ServerBuilder& builder) {
+  // TLS records of at most 4 KiB: gRPC's TLS frame protector holds a buffer of the record size
+  // per connection (16 KiB by default). Throughput is unchanged for the small messages workers
+  // send; a log chunk is cut into more records.
+  builder.AddChannelArgument(GRPC_ARG_TSI_MAX_FRAME_SIZE, 4096);
+  // Reads start at 4 KiB (gRPC grows a busy connection's reads on its own).
+  builder.AddChannelArgument(GRPC_ARG_TCP_READ_CHUNK_SIZE, 4096);
+  builder.AddChannelArgument(GRPC_ARG_TCP_MIN_READ_CHUNK_SIZE, 1024);
+}
+
 }  // namespace
 
 ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
@@ -133,7 +146,8 @@ ControlPlaneServer::ControlPlaneServer(ControlPlaneOptions options,
     JobNotifyListenerOptions listen;
     listen.libpq_dsn = (options_.notify_database ? *options_.notify_database : options_.database)
                            .libpq_dsn();
-    notify_listener_ = std::make_unique<JobNotifyListener>(std::move(listen), dispatcher_);
+    notify_listener_ =
+        std::make_unique<JobNotifyListener>(std::move(listen), dispatcher_, &watcher_);
   }
   if (relay_ != nullptr) {
     metrics_.scrape().AddCollector([this] { return relay_->metrics().Collect(); });
@@ -176,6 +190,7 @@ absl::Status ControlPlaneServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   // One connection cannot open streams without bound (a worker needs a handful at once).
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 100);
+  AddMemoryArguments(builder);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
@@ -252,6 +267,11 @@ void ControlPlaneServer::WatchHealth() {
       server_->GetHealthCheckService()->SetServingStatus(kServiceName, serving);
       last = serving;
       first = false;
+    }
+    // A fleet that left (a network partition, a rolling restart) leaves its buffers in the heap.
+    if (memory_return_.Observe(registry_.size())) {
+      spdlog::info("controlplane: gave freed memory back to the system ({} workers connected)",
+                   registry_.size());
     }
     absl::MutexLock lock(&mu_);
     if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(2))) return;

@@ -35,6 +35,7 @@
 #include "controlplane/job_dispatcher.h"
 #include "controlplane/job_state_relay.h"
 #include "controlplane/log_relay.h"
+#include "controlplane/memory_return.h"
 #include "controlplane/metrics.h"
 #include "controlplane/metrics_http_server.h"
 #include "controlplane/refusal_log.h"
@@ -71,6 +72,7 @@ class ControlPlaneServer {
   int notify_backend_pid() const {
     return notify_listener_ ? notify_listener_->backend_pid() : 0;
   }
+  const WorkerStateWatcher& state_watcher() const { return watcher_; }
 
  private:
   void WatchHealth();
@@ -118,6 +120,7 @@ class ControlPlaneServer {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time insecure_warned_at_ = absl::InfinitePast();  // health thread only
   std::thread health_thread_;
+  MemoryReturn memory_return_;  // health thread only
 };
 
 }  // namespace edgectl::controlplane

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <pqxx/pqxx>
+#include <vector>
 
 #include "controlplane/db/notify_trigger.h"
 
@@ -12,12 +15,13 @@ namespace {
 
 class Receiver : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection& c, JobNotifySink& sink)
-      : notification_receiver(c, db::kNotifyChannel), sink_(sink) {}
-  void operator()(const std::string& payload, int) override { sink_.OnQueueNotified(payload); }
+  using Deliver = std::function<void(const std::string& payload)>;
+  Receiver(pqxx::connection& c, const std::string& channel, Deliver deliver)
+      : notification_receiver(c, channel), deliver_(std::move(deliver)) {}
+  void operator()(const std::string& payload, int) override { deliver_(payload); }
 
  private:
-  JobNotifySink& sink_;
+  Deliver deliver_;
 };
 
 // How long one wait for notifications may block: bounds how late Stop() is noticed. A wait
@@ -70,7 +74,7 @@ void JobNotifyListener::Run() {
                    e.what());
     }
     SetPid(0);
-    sink_.OnListening(false);
+    TellListening(false, false);
     // A session that lasted a while starts the backoff afresh.
     if (absl::Now() - started > options_.max_backoff) backoff = options_.min_backoff;
     if (WaitStopping(backoff)) return;
@@ -78,22 +82,35 @@ void JobNotifyListener::Run() {
   }
 }
 
+void JobNotifyListener::TellListening(bool jobs, bool workers) {
+  sink_.OnListening(jobs);
+  if (workers_ != nullptr) workers_->OnListening(workers);
+}
+
 void JobNotifyListener::Session() {
   pqxx::connection conn(options_.libpq_dsn);
-  Receiver receiver(conn, sink_);  // LISTEN edgectl_edge_job
-  conn.get_notifs();               // the LISTEN is sent and in effect before the check below
+  std::vector<std::unique_ptr<Receiver>> receivers;  // each sends its LISTEN
+  receivers.push_back(std::make_unique<Receiver>(
+      conn, db::kNotifyChannel, [this](const std::string& q) { sink_.OnQueueNotified(q); }));
+  if (workers_ != nullptr) {
+    receivers.push_back(std::make_unique<Receiver>(
+        conn, db::kWorkerChannel, [this](const std::string& w) { workers_->OnWorkerNotified(w); }));
+    receivers.push_back(std::make_unique<Receiver>(
+        conn, db::kTokenChannel, [this](const std::string& w) { workers_->OnTokenRevoked(w); }));
+  }
+  conn.get_notifs();  // the LISTENs are sent and in effect before the check below
   SetPid(conn.backendpid());
-  bool listening = false;
+  db::NotifyTriggers listening;  // all false
   absl::Time next_check = absl::InfinitePast();
   while (!stopping()) {
     if (absl::Now() >= next_check) {
-      bool installed;
+      db::NotifyTriggers installed;
       {
         pqxx::read_transaction tx(conn);
-        installed = db::NotifyTriggerInstalledIn(tx);
+        installed = db::NotifyTriggersInstalledIn(tx);
       }
-      if (installed != listening) {
-        if (installed) {
+      if (installed.edge_job != listening.edge_job || installed.workers() != listening.workers()) {
+        if (installed.edge_job) {
           spdlog::info("dispatch: LISTENing on {} (edge_job trigger installed); polling slowly "
                        "as a fallback",
                        db::kNotifyChannel);
@@ -101,9 +118,15 @@ void JobNotifyListener::Session() {
           spdlog::info("dispatch: the edge_job notification trigger is not installed; polling "
                        "(`edgectl db init --with-notify` installs it)");
         }
+        if (workers_ != nullptr) {
+          spdlog::info(installed.workers()
+                           ? "state watcher: following edge_worker and token changes on NOTIFY"
+                           : "state watcher: the edge_worker/token notification triggers are not "
+                             "installed; reading every connected worker's row each poll");
+        }
         listening = installed;
-        // Listening from now on: anything queued before is found by the poll this triggers.
-        sink_.OnListening(listening);
+        // Listening from now on: what changed before is found by the poll this triggers.
+        TellListening(listening.edge_job, listening.workers());
       }
       next_check = absl::Now() + options_.trigger_recheck_interval;
     }

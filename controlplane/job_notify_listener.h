@@ -1,12 +1,14 @@
 // File: controlplane/job_notify_listener.h
 //
-// The sidecar's end of the optional edge_job trigger (controlplane/db/notify_trigger.h): one
-// dedicated PostgreSQL session that LISTENs on edgectl_edge_job and tells a JobNotifySink of
-// every notification (payload: the queue that got queued work). The sink is told the listener is
-// "listening" only while the session is up AND the trigger is installed (checked on connect and
-// every trigger_recheck_interval); otherwise the dispatcher polls at its normal cadence, so
-// correctness never depends on notifications. A lost session (network, restart,
-// pg_terminate_backend) is reported at once and reconnected with exponential backoff.
+// The sidecar's end of the optional notification triggers (controlplane/db/notify_trigger.h):
+// one dedicated PostgreSQL session that LISTENs on edgectl_edge_job and tells a JobNotifySink of
+// every notification (payload: the queue that got queued work), and, when a WorkerNotifySink is
+// given, on edgectl_edge_worker and edgectl_worker_token (payload: the worker). Each sink is told
+// it is "listening" only while the session is up AND its triggers are installed (checked on
+// connect and every trigger_recheck_interval); otherwise the dispatcher and the state watcher
+// poll at their normal cadence, so correctness never depends on notifications. A lost session
+// (network, restart, pg_terminate_backend) is reported at once and reconnected with exponential
+// backoff.
 //
 // PgBouncer: LISTEN needs a session of its own. Through PgBouncer in transaction (or statement)
 // pooling the LISTEN lands on a server connection that is handed to other clients, so
@@ -22,17 +24,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controlplane/notify_sinks.h"
 
 namespace edgectl::controlplane {
-
-class JobNotifySink {
- public:
-  virtual ~JobNotifySink() = default;
-  // Queued work appeared in `queue` (committed before this call).
-  virtual void OnQueueNotified(const std::string& queue) = 0;
-  // Whether notifications can be relied on from now on (false: poll at the normal cadence).
-  virtual void OnListening(bool listening) = 0;
-};
 
 struct JobNotifyListenerOptions {
   std::string libpq_dsn;
@@ -45,8 +39,10 @@ struct JobNotifyListenerOptions {
 
 class JobNotifyListener {
  public:
-  JobNotifyListener(JobNotifyListenerOptions options, JobNotifySink& sink)
-      : options_(std::move(options)), sink_(sink) {}
+  // `workers` (may be null) hears edge_worker and token notifications too.
+  JobNotifyListener(JobNotifyListenerOptions options, JobNotifySink& sink,
+                    WorkerNotifySink* workers = nullptr)
+      : options_(std::move(options)), sink_(sink), workers_(workers) {}
   ~JobNotifyListener() { Stop(); }
 
   void Start();
@@ -63,9 +59,11 @@ class JobNotifyListener {
   bool WaitStopping(absl::Duration d);
   bool stopping() const;
   void SetPid(int pid);
+  void TellListening(bool jobs, bool workers);
 
   const JobNotifyListenerOptions options_;
   JobNotifySink& sink_;
+  WorkerNotifySink* const workers_;
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int backend_pid_ ABSL_GUARDED_BY(mu_) = 0;

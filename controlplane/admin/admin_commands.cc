@@ -284,36 +284,50 @@ struct NotifyChoice {
 void AddNotifyFlags(CLI::App* init, NotifyChoice* choice) {
   CLI::Option* with = init->add_flag(
       "--with-notify", choice->with,
-      "Also install the optional edgectl_edge_job_notify trigger on edge_job, so sidecars "
-      "dispatch on PostgreSQL NOTIFY instead of polling (removable; see docs/ARCHITECTURE.md)");
+      "Also install the optional edgectl_* notification triggers on edge_job, edge_worker and "
+      "edgectl_worker_token, so sidecars dispatch and follow worker changes on PostgreSQL "
+      "NOTIFY instead of polling (removable; see docs/ARCHITECTURE.md)");
   init->add_flag("--without-notify", choice->without,
-                 "Remove that trigger (and its function) if installed")
+                 "Remove those triggers (and their functions) if installed")
       ->excludes(with);
 }
 
 absl::Status ApplyNotifyChoice(pqxx::connection& conn, const NotifyChoice& choice) {
   if (choice.with) {
     if (absl::Status s = db::InstallNotifyTrigger(conn); !s.ok()) return s;
-    std::cout << "The dispatch notification trigger " << db::kNotifyTrigger
-              << " is installed on edge_job (sidecars LISTEN on " << db::kNotifyChannel
-              << "); remove it with `edgectl db init --without-notify`." << std::endl;
+    std::cout << "The notification triggers are installed: " << db::kNotifyTrigger
+              << " on edge_job, " << db::kWorkerNotifyTrigger << " on edge_worker and "
+              << db::kTokenNotifyTrigger << " on edgectl_worker_token (sidecars LISTEN on "
+              << db::kNotifyChannel << ", " << db::kWorkerChannel << " and " << db::kTokenChannel
+              << "); remove them with `edgectl db init --without-notify`." << std::endl;
   } else if (choice.without) {
     if (absl::Status s = db::RemoveNotifyTrigger(conn); !s.ok()) return s;
-    std::cout << "The dispatch notification trigger is not installed (sidecars poll)."
-              << std::endl;
+    std::cout << "The notification triggers are not installed (sidecars poll)." << std::endl;
   }
   return absl::OkStatus();
 }
 
-// Information only: the trigger is optional, so its absence is not drift.
+// Information only: the triggers are optional, so their absence is not drift.
 void ReportNotifyTrigger(pqxx::connection& conn) {
-  absl::StatusOr<bool> installed = db::NotifyTriggerInstalled(conn);
+  absl::StatusOr<db::NotifyTriggers> installed = db::NotifyTriggersInstalled(conn);
   if (!installed.ok()) return;
-  std::cout << (*installed ? "Dispatch notification trigger: installed (sidecars dispatch on "
-                             "NOTIFY, polling slowly as a fallback)."
-                           : "Dispatch notification trigger: not installed (optional; sidecars "
-                             "poll; `edgectl db init --with-notify` installs it).")
-            << std::endl;
+  if (installed->all()) {
+    std::cout << "Notification triggers: installed (sidecars dispatch and follow worker changes "
+                 "on NOTIFY, polling slowly as a fallback)."
+              << std::endl;
+  } else if (installed->none()) {
+    std::cout << "Notification triggers: not installed (optional; sidecars poll; `edgectl db "
+                 "init --with-notify` installs them)."
+              << std::endl;
+  } else {
+    std::cout << "Notification triggers: partly installed (edge_job "
+              << (installed->edge_job ? "yes" : "no") << ", edge_worker "
+              << (installed->edge_worker ? "yes" : "no") << ", edgectl_worker_token "
+              << (installed->worker_token ? "yes" : "no")
+              << "); sidecars poll for what is missing. `edgectl db init --with-notify` installs "
+                 "all of them (a migration that recreated a table drops its trigger)."
+              << std::endl;
+  }
 }
 
 void AddDbCommands(CLI::App& app, cli::CliContext& context) {

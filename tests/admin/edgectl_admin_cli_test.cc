@@ -452,7 +452,8 @@ TEST_F(EdgectlAdminCliTest, DbInitWithNotifyInstallsTheTriggerAndWithoutNotifyRe
   auto triggers = [&] {
     pqxx::connection conn(*db);
     pqxx::read_transaction tx(conn);
-    return tx.exec1("SELECT count(*) FROM pg_trigger WHERE tgname = 'edgectl_edge_job_notify'")[0]
+    return tx.exec1("SELECT count(*) FROM pg_trigger WHERE tgname IN ('edgectl_edge_job_notify', "
+                    "'edgectl_edge_worker_notify', 'edgectl_worker_token_notify')")[0]
         .as<int>();
   };
   RunResult plain = Run({"db", "init", "--sql-alchemy-conn", url});
@@ -460,15 +461,26 @@ TEST_F(EdgectlAdminCliTest, DbInitWithNotifyInstallsTheTriggerAndWithoutNotifyRe
   EXPECT_EQ(triggers(), 0);  // optional: never installed unasked
   RunResult check = Run({"db", "check", "--sql-alchemy-conn", url});
   EXPECT_EQ(check.exit_code, 0) << check.err;
-  EXPECT_THAT(check.out, HasSubstr("Dispatch notification trigger: not installed"));
+  EXPECT_THAT(check.out, HasSubstr("Notification triggers: not installed"));
 
   RunResult with = Run({"db", "init", "--with-notify", "--sql-alchemy-conn", url});
   ASSERT_EQ(with.exit_code, 0) << with.err;
-  EXPECT_THAT(with.out, HasSubstr("edgectl_edge_job_notify is installed"));
-  EXPECT_EQ(triggers(), 1);
+  EXPECT_THAT(with.out, HasSubstr("edgectl_edge_job_notify on edge_job"));
+  EXPECT_THAT(with.out, HasSubstr("edgectl_edge_worker_notify on edge_worker"));
+  EXPECT_EQ(triggers(), 3);
   check = Run({"db", "check", "--sql-alchemy-conn", url});
   EXPECT_EQ(check.exit_code, 0) << check.err;  // an installed trigger is not schema drift
-  EXPECT_THAT(check.out, HasSubstr("Dispatch notification trigger: installed"));
+  EXPECT_THAT(check.out, HasSubstr("Notification triggers: installed"));
+
+  {  // A migration that recreated edge_worker would drop its trigger: check names what is missing.
+    pqxx::connection conn(*db);
+    pqxx::work tx(conn);
+    tx.exec0("DROP TRIGGER edgectl_edge_worker_notify ON edge_worker");
+    tx.commit();
+  }
+  check = Run({"db", "check", "--sql-alchemy-conn", url});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("partly installed (edge_job yes, edge_worker no"));
 
   RunResult both = Run({"db", "init", "--with-notify", "--without-notify", "--sql-alchemy-conn", url});
   EXPECT_NE(both.exit_code, 0);
@@ -476,7 +488,7 @@ TEST_F(EdgectlAdminCliTest, DbInitWithNotifyInstallsTheTriggerAndWithoutNotifyRe
   ASSERT_EQ(without.exit_code, 0) << without.err;
   EXPECT_EQ(triggers(), 0);
   check = Run({"db", "check", "--sql-alchemy-conn", url});
-  EXPECT_THAT(check.out, HasSubstr("Dispatch notification trigger: not installed"));
+  EXPECT_THAT(check.out, HasSubstr("Notification triggers: not installed"));
 }
 
 }  // namespace

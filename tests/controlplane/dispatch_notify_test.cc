@@ -26,7 +26,8 @@ class DispatchNotifyTest : public ::testing::Test {
 
   // `notify_poll`: the timer while listening.
   void StartSidecar(bool trigger, absl::Duration notify_poll,
-                    std::optional<std::string> listener_dsn = std::nullopt) {
+                    std::optional<std::string> listener_dsn = std::nullopt,
+                    absl::Duration state_poll = absl::Seconds(1)) {
     if (trigger) {
       pqxx::connection conn(dsn_);
       ASSERT_TRUE(db::InstallNotifyTrigger(conn).ok());
@@ -34,6 +35,7 @@ class DispatchNotifyTest : public ::testing::Test {
     auto options = TestOptions(dsn_);
     options.notify_poll_interval = notify_poll;
     options.notify_idle_poll_interval = absl::Hours(1);
+    options.state_poll_interval = state_poll;
     if (listener_dsn) options.notify_database = *ParseDatabaseUrl(*listener_dsn);
     sidecar_ = std::make_unique<Sidecar>(dsn_, api_, options);
     ASSERT_TRUE(sidecar_->Start());
@@ -140,6 +142,44 @@ TEST_F(DispatchNotifyTest, AKilledListenerReconnectsAndNoJobIsLostOrDoubled) {
   for (const v1::Job& job : worker->Jobs()) tasks.insert(job.key().task_id());
   EXPECT_EQ(tasks, (std::set<std::string>{"t1", "t2"}));
   EXPECT_EQ(worker->Jobs().size(), 2u);  // none twice
+}
+
+TEST_F(DispatchNotifyTest, CentralWorkerChangesArriveOnNotificationAndIdleRoundsReadNoRow) {
+  StartSidecar(/*trigger=*/true, /*notify_poll=*/absl::Hours(1), std::nullopt,
+               /*state_poll=*/absl::Milliseconds(20));
+  const controlplane::WorkerStateWatcher& watcher = sidecar_->server().state_watcher();
+  ASSERT_TRUE(WaitUntil([&] { return watcher.listening(); }));
+  auto w1 = Connect("w1", "a");
+  auto w2 = Connect("w2", "b");
+  // Twenty rounds of the watcher with nothing changing: not one edge_worker row is read.
+  uint64_t rounds = watcher.rounds();
+  const uint64_t rows = watcher.rows_requested();
+  ASSERT_TRUE(WaitUntil([&] { return watcher.rounds() >= rounds + 20; }));
+  EXPECT_EQ(watcher.rows_requested(), rows);
+
+  // `edgectl remote-edge-worker-request-maintenance` as edge3 does it: that worker hears it,
+  // after one row read; the other hears nothing.
+  Exec(dsn_, "UPDATE edge_worker SET state = 'maintenance request', maintenance_comment = "
+             "'disk swap' WHERE worker_name = 'w2'");
+  ASSERT_TRUE(w2->WaitForEvent([](const v1::ServerEvent& e) {
+    return e.has_state_change() && e.state_change().state() == "maintenance request";
+  }));
+  EXPECT_EQ(watcher.rows_requested(), rows + 1);
+  for (const v1::ServerEvent& e : w1->Events()) EXPECT_FALSE(e.has_state_change());
+
+  // A worker's own heartbeat-like writes notify nothing: still one row read in total.
+  Exec(dsn_, "UPDATE edge_worker SET last_update = now(), jobs_active = 1, state = 'running' "
+             "WHERE worker_name = 'w1'");
+  rounds = watcher.rounds();
+  ASSERT_TRUE(WaitUntil([&] { return watcher.rounds() >= rounds + 20; }));
+  EXPECT_EQ(watcher.rows_requested(), rows + 1);
+
+  // `edgectl token revoke`: w1's stream ends with UNAUTHENTICATED, w2's stays.
+  Exec(dsn_, "DELETE FROM edgectl_worker_token WHERE worker_name = 'w1'");
+  ASSERT_TRUE(WaitUntil([&] { return w1->done(); }));
+  EXPECT_EQ(w1->status().error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << w1->status().error_message();
+  EXPECT_FALSE(w2->done());
 }
 
 }  // namespace

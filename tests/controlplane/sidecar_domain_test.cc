@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <set>
 
+#include "controlplane/auth/token_directory.h"
 #include "controlplane/worker_state_watcher.h"
 #include "tests/fakes/fake_sidecar_store.h"
 #include "tests/fakes/manual_clock.h"
@@ -287,6 +290,91 @@ TEST(WorkerStateWatcherTest, PushesRequestedStatesOnceAndFollowsOtherChanges) {
   watcher.PollOnce();
   ASSERT_EQ(stream->events().size(), 2u);
   EXPECT_EQ(stream->events()[1].view.state.concurrency, 5);
+}
+
+// Tokens still issued, and how many hashes each IssuedTokens call asked about.
+class FakeTokens final : public auth::TokenDirectory {
+ public:
+  void Revoke(const std::string& hash) { revoked_.insert(hash); }
+  absl::StatusOr<std::optional<std::string>> WorkerForToken(const std::string&) override {
+    return std::optional<std::string>();
+  }
+  absl::StatusOr<std::set<std::string>> IssuedTokens(
+      const std::vector<std::string>& hashes) override {
+    asked_ += hashes.size();
+    std::set<std::string> issued;
+    for (const std::string& h : hashes) {
+      if (revoked_.count(h) == 0) issued.insert(h);
+    }
+    return issued;
+  }
+  size_t asked() const { return asked_; }
+
+ private:
+  std::set<std::string> revoked_;
+  size_t asked_ = 0;
+};
+
+TEST(WorkerStateWatcherTest, WhileListeningReadsOnlyNotifiedWorkersAndCatchesUpWhenItStarts) {
+  FakeSidecarStore store;
+  FakeTokens tokens;
+  controlplane::WorkerRegistry registry;
+  controlplane::WorkerStateWatcher watcher(absl::Seconds(1), 30, registry, store, &tokens);
+  std::map<std::string, std::shared_ptr<RecordingStream>> streams;
+  bridge::WorkerSetStateReturn idle;
+  idle.state = "idle";
+  for (const std::string name : {"w1", "w2", "w3"}) {
+    streams[name] = std::make_shared<RecordingStream>();
+    controlplane::SessionInfo info{"token", "hash-" + name, "peer", absl::Now()};
+    registry.Attach(name, 1, 2, std::nullopt, "idle", streams[name], info);
+    store.SetWorker({name, "idle", std::nullopt, std::nullopt, std::nullopt});
+    watcher.Observe(name, idle);
+  }
+  // Changed while nobody listened: the first round after listening starts reads every row.
+  store.SetWorker({"w3", "maintenance request", std::nullopt, std::nullopt, std::nullopt});
+  watcher.OnListening(true);
+  watcher.PollOnce();
+  EXPECT_EQ(watcher.rows_requested(), 3u);
+  EXPECT_EQ(tokens.asked(), 3u);
+  ASSERT_EQ(streams["w3"]->events().size(), 1u);
+
+  // Nothing notified: a round reads nothing (an idle fleet costs no statement).
+  watcher.PollOnce();
+  watcher.PollOnce();
+  EXPECT_EQ(watcher.rows_requested(), 3u);
+  EXPECT_EQ(tokens.asked(), 3u);
+
+  // One notified worker: exactly its row.
+  store.SetWorker({"w2", "shutdown request", std::nullopt, std::nullopt, std::nullopt});
+  watcher.OnWorkerNotified("w2");
+  watcher.OnWorkerNotified("w2");  // folded
+  watcher.PollOnce();
+  EXPECT_EQ(watcher.rows_requested(), 4u);
+  ASSERT_EQ(streams["w2"]->events().size(), 1u);
+  EXPECT_EQ(streams["w2"]->events()[0].view.state.state, "shutdown request");
+  EXPECT_TRUE(streams["w1"]->events().empty());
+
+  // A heartbeat reply older than the notification (Observe with the old view) would undo it:
+  // the worker's row is read once more and the request is sent again.
+  watcher.Observe("w2", idle);
+  watcher.PollOnce();
+  EXPECT_EQ(watcher.rows_requested(), 5u);
+  ASSERT_EQ(streams["w2"]->events().size(), 2u);
+  EXPECT_EQ(streams["w2"]->events()[1].view.state.state, "shutdown request");
+
+  // A revoked token: only that worker's sessions are checked, and its stream ends.
+  tokens.Revoke("hash-w1");
+  watcher.OnTokenRevoked("w1");
+  watcher.PollOnce();
+  EXPECT_EQ(tokens.asked(), 4u);
+  EXPECT_TRUE(streams["w1"]->cancelled());
+  EXPECT_FALSE(streams["w3"]->cancelled());
+
+  // Listener lost: back to reading every connected worker's row each round.
+  watcher.OnListening(false);
+  const uint64_t before = watcher.rows_requested();
+  watcher.PollOnce();
+  EXPECT_EQ(watcher.rows_requested(), before + registry.ConnectedWorkers().size());
 }
 
 TEST(WorkerRegistryTest, TheNewestConnectWinsWhateverOrderSessionsAttachIn) {

@@ -1,6 +1,7 @@
-// The optional edge_job notification trigger (controlplane/db/notify_trigger.h) on a real
-// PostgreSQL: installing and removing it is idempotent, it is not schema drift, and a LISTENing
-// connection hears exactly the rows that become 'queued' (payload: the queue).
+// The optional notification triggers (controlplane/db/notify_trigger.h) on a real PostgreSQL:
+// installing and removing them is idempotent, they are not schema drift, and a LISTENing
+// connection hears exactly the edge_job rows that become 'queued' (payload: the queue), the
+// edge_worker rows the centre changes (payload: the worker) and revoked tokens.
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -49,15 +50,15 @@ TEST(NotifyTriggerTest, InstallIsIdempotentAndIsNotSchemaDrift) {
   const std::string dsn = testing::CreateEdgeDatabase("notify_install");
   ASSERT_FALSE(dsn.empty());
   pqxx::connection conn(dsn);
-  ASSERT_EQ(NotifyTriggerInstalled(conn).value(), false);
+  ASSERT_TRUE(NotifyTriggersInstalled(conn).value().none());
   ASSERT_TRUE(InstallNotifyTrigger(conn).ok());
   ASSERT_TRUE(InstallNotifyTrigger(conn).ok());  // again: replaced, not doubled
-  EXPECT_EQ(NotifyTriggerInstalled(conn).value(), true);
+  EXPECT_TRUE(NotifyTriggersInstalled(conn).value().all());
   {
     pqxx::read_transaction tx(conn);
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_trigger WHERE tgname = 'edgectl_edge_job_notify'")
-                  [0].as<int>(),
-              1);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'edgectl\\_%'")[0]
+                  .as<int>(),
+              3);
   }
   absl::StatusOr<SchemaCheck> drift = CheckSchema(conn);
   ASSERT_TRUE(drift.ok()) << drift.status();
@@ -66,10 +67,10 @@ TEST(NotifyTriggerTest, InstallIsIdempotentAndIsNotSchemaDrift) {
 
   ASSERT_TRUE(RemoveNotifyTrigger(conn).ok());
   ASSERT_TRUE(RemoveNotifyTrigger(conn).ok());
-  EXPECT_EQ(NotifyTriggerInstalled(conn).value(), false);
+  EXPECT_TRUE(NotifyTriggersInstalled(conn).value().none());
   pqxx::read_transaction tx(conn);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_proc WHERE proname = 'edgectl_edge_job_notify'")
-                [0].as<int>(),
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_proc WHERE proname LIKE 'edgectl\\_%'")[0]
+                .as<int>(),
             0);
 }
 
@@ -129,9 +130,69 @@ TEST(NotifyTriggerTest, RemovalWorksWithoutEdgeJob) {
   absl::StatusOr<std::string> dsn = testing::SharedPostgres().CreateDatabase("notify_empty");
   ASSERT_TRUE(dsn.ok()) << dsn.status();
   pqxx::connection conn(*dsn);
-  EXPECT_EQ(NotifyTriggerInstalled(conn).value(), false);
+  EXPECT_TRUE(NotifyTriggersInstalled(conn).value().none());
   EXPECT_TRUE(RemoveNotifyTrigger(conn).ok());
   EXPECT_FALSE(InstallNotifyTrigger(conn).ok());  // no edge_job: a clear error, nothing half-made
+  EXPECT_TRUE(NotifyTriggersInstalled(conn).value().none());
+}
+
+void Exec(pqxx::connection& conn, const std::string& sql) {
+  pqxx::work tx(conn);
+  tx.exec0(sql);
+  tx.commit();
+}
+
+TEST(NotifyTriggerTest, CentralWorkerChangesAndRevokedTokensNotifyTheWorkerAndHeartbeatsDoNot) {
+  const std::string dsn = testing::CreateEdgeDatabase("notify_workers");
+  ASSERT_FALSE(dsn.empty());
+  pqxx::connection admin(dsn);
+  ASSERT_TRUE(InstallNotifyTrigger(admin).ok());
+  Exec(admin,
+       "INSERT INTO edge_worker (worker_name, state, queues, jobs_active, concurrency, "
+       "last_update) VALUES ('w1', 'idle', '[\"a\"]', 0, 4, now()), "
+       "('w2', 'idle', NULL, 0, 4, now())");
+  Exec(admin,
+       "INSERT INTO edgectl_worker_token (token_sha256, worker_name) VALUES "
+       "(repeat('a', 64), 'w1'), (repeat('b', 64), 'w2')");
+  pqxx::connection listener(dsn);
+  Heard workers(listener, kWorkerChannel);
+  Heard tokens(listener, kTokenChannel);
+  Heard marker(listener, "marker");
+  auto settle = [&] {  // everything committed before the marker has been heard by then
+    pqxx::nontransaction(admin).exec("SELECT pg_notify('marker', '')");
+    const size_t before = marker.payloads.size();
+    while (marker.payloads.size() == before) listener.await_notification(1, 0);
+  };
+
+  // Heartbeats (last_update, jobs_active, sysinfo, the worker's own idle <-> running): silent.
+  Exec(admin, "UPDATE edge_worker SET last_update = now(), jobs_active = 1, state = 'running', "
+              "sysinfo = '{}' WHERE worker_name = 'w1'");
+  Exec(admin, "UPDATE edge_worker SET state = 'idle' WHERE worker_name = 'w1'");
+  settle();
+  EXPECT_THAT(workers.payloads, IsEmpty());
+
+  // The centre's requests, queue and concurrency changes: the worker's name, once each.
+  Exec(admin, "UPDATE edge_worker SET state = 'maintenance request', maintenance_comment = 'x' "
+              "WHERE worker_name = 'w1'");
+  Exec(admin, "UPDATE edge_worker SET queues = '[\"a\", \"b\"]' WHERE worker_name = 'w2'");
+  Exec(admin, "UPDATE edge_worker SET concurrency = 8 WHERE worker_name = 'w2'");
+  Exec(admin, "UPDATE edge_worker SET state = 'shutdown request' WHERE worker_name = 'w2'");
+  settle();
+  EXPECT_THAT(workers.payloads, ElementsAre("w1", "w2", "w2", "w2"));
+
+  // Revoking a token names its worker; issuing one does not.
+  Exec(admin, "INSERT INTO edgectl_worker_token (token_sha256, worker_name) VALUES "
+              "(repeat('c', 64), 'w2')");
+  Exec(admin, "DELETE FROM edgectl_worker_token WHERE worker_name = 'w1'");
+  settle();
+  EXPECT_THAT(tokens.payloads, ElementsAre("w1"));
+
+  ASSERT_TRUE(RemoveNotifyTrigger(admin).ok());
+  Exec(admin, "UPDATE edge_worker SET concurrency = 2 WHERE worker_name = 'w2'");
+  Exec(admin, "DELETE FROM edgectl_worker_token");
+  settle();
+  EXPECT_THAT(workers.payloads, ElementsAre("w1", "w2", "w2", "w2"));
+  EXPECT_THAT(tokens.payloads, ElementsAre("w1"));
 }
 
 }  // namespace

@@ -120,6 +120,11 @@ absl::Status EdgeStack::StartControlPlane() {
   } else {
     argv.push_back("--insecure-allow-unauthenticated");
   }
+  if (options_.controlplane_open_file_limit > 0) {
+    // prlimit sets the limit on itself and execs the sidecar, so the pid stays the sidecar's.
+    const std::string limit = std::to_string(options_.controlplane_open_file_limit);
+    argv.insert(argv.begin(), {"/usr/bin/prlimit", "--nofile=" + limit + ":" + limit, "--"});
+  }
   std::map<std::string, std::string> env = options_.controlplane_env;
   env["AIRFLOW_HOME"] = options_.work_dir + "/home-controlplane";
   auto process = ChildProcess::Start(argv, env, options_.work_dir);
@@ -194,7 +199,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> EdgeStack::StartWorker(
     const std::map<std::string, std::string>& extra_env) {
   if (absl::Status s = PrepareCredentials(name); !s.ok()) return s;
   std::vector<std::string> argv = {
-      options_.edgectl_binary, "worker", "-H", name,
+      options_.worker_binary.empty() ? options_.edgectl_binary : options_.worker_binary,
+      "worker", "-H", name,
       "--controlplane-address=" +
           (worker_address_.empty() ? controlplane_address() : worker_address_)};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());

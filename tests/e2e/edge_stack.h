@@ -47,6 +47,9 @@ struct EdgeStackOptions {
   bool insecure = false;
   // Paths of the binaries and scripts; default to the Bazel runfiles of a test.
   std::string edgectl_binary;
+  // What StartWorker runs (`<worker_binary> worker ...`); default edgectl_binary. The
+  // worker-only binary (//worker:edgectl_worker) serves too.
+  std::string worker_binary;
   std::string double_binary;
   std::string standin_dir;
   std::string make_certs_script;
@@ -54,6 +57,8 @@ struct EdgeStackOptions {
   std::vector<std::string> double_args;
   // Extra environment of the sidecar process (e.g. AIRFLOW__EDGE__CONTROLPLANE_ACK_TIMEOUT_SEC).
   std::map<std::string, std::string> controlplane_env;
+  // The sidecar's open-file limit, soft and hard (prlimit --nofile); 0 = this process's.
+  int controlplane_open_file_limit = 0;
 };
 
 class EdgeStack {
@@ -84,6 +89,8 @@ class EdgeStack {
   // Where workers started from now on connect (a TcpRelay in front of the sidecar, say);
   // default the sidecar itself.
   void set_worker_address(std::string address) { worker_address_ = std::move(address); }
+  // What workers started from now on run (EdgeStackOptions::worker_binary).
+  void set_worker_binary(std::string path) { options_.worker_binary = std::move(path); }
   // The Airflow double answers this fraction of edge API calls with 503 (0 = none).
   absl::Status SetAirflowFaults(double fail_fraction);
   std::string api_url() const;

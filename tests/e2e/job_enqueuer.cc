@@ -31,7 +31,9 @@ std::string DefaultLogPath(const TaskSpec& spec) {
                       "/attempt=", spec.try_number, ".log");
 }
 
-absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& spec) {
+namespace {
+
+QueuedJob Workload(const TaskSpec& spec) {
   QueuedJob job;
   job.task_instance_id = Uuid4();
   job.log_path = DefaultLogPath(spec);
@@ -63,32 +65,53 @@ absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& sp
   };
   if (!spec.standin.is_null()) workload["standin"] = spec.standin;
   job.command = workload.dump();
+  return job;
+}
+
+// As the EdgeExecutor of the database's edge3 version writes the row: task_instance_id from
+// 5.0 on, priority_weight where the (unreleased) column exists.
+void InsertRow(pqxx::work& tx, const db::DetectedSchema& schema, const TaskSpec& spec,
+               const QueuedJob& job) {
+  std::string columns, values;
+  if (schema.has_task_instance_id) {
+    columns += ", task_instance_id";
+    values += ", " + tx.quote(job.task_instance_id);
+  }
+  if (schema.has_priority_weight) {
+    columns += ", priority_weight";
+    values += ", " + tx.quote(spec.priority_weight);
+  }
+  tx.exec_params0(
+      absl::StrCat("INSERT INTO edge_job (dag_id, task_id, run_id, map_index, try_number, state, "
+                   "queue, concurrency_slots, command, queued_dttm, last_update", columns,
+                   ") VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, now(), now()", values,
+                   ")"),
+      spec.dag_id, spec.task_id, spec.run_id, spec.map_index, spec.try_number, spec.queue,
+      spec.pool_slots, job.command);
+}
+
+}  // namespace
+
+absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& spec) {
+  absl::StatusOr<std::vector<QueuedJob>> jobs = EnqueueTasks(dsn, {spec});
+  if (!jobs.ok()) return jobs.status();
+  return std::move(jobs->front());
+}
+
+absl::StatusOr<std::vector<QueuedJob>> EnqueueTasks(const std::string& dsn,
+                                                    const std::vector<TaskSpec>& specs) {
+  std::vector<QueuedJob> jobs;
+  jobs.reserve(specs.size());
+  for (const TaskSpec& spec : specs) jobs.push_back(Workload(spec));
   absl::Status st = db::RunPg("enqueue job", [&] {
     pqxx::connection conn(dsn);
     pqxx::work tx(conn);
-    // As the EdgeExecutor of the database's edge3 version writes the row: task_instance_id from
-    // 5.0 on, priority_weight where the (unreleased) column exists.
     const db::DetectedSchema schema = db::DetectSchemaIn(tx);
-    std::string columns, values;
-    if (schema.has_task_instance_id) {
-      columns += ", task_instance_id";
-      values += ", " + tx.quote(job.task_instance_id);
-    }
-    if (schema.has_priority_weight) {
-      columns += ", priority_weight";
-      values += ", " + tx.quote(spec.priority_weight);
-    }
-    tx.exec_params0(
-        absl::StrCat("INSERT INTO edge_job (dag_id, task_id, run_id, map_index, try_number, state, "
-                     "queue, concurrency_slots, command, queued_dttm, last_update", columns,
-                     ") VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, now(), now()", values,
-                     ")"),
-        spec.dag_id, spec.task_id, spec.run_id, spec.map_index, spec.try_number, spec.queue,
-        spec.pool_slots, job.command);
+    for (size_t i = 0; i < specs.size(); ++i) InsertRow(tx, schema, specs[i], jobs[i]);
     tx.commit();
   });
   if (!st.ok()) return st;
-  return job;
+  return jobs;
 }
 
 }  // namespace edgectl::e2e

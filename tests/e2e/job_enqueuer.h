@@ -9,6 +9,7 @@
 #define EDGECTL_TESTS_E2E_JOB_ENQUEUER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -42,6 +43,9 @@ struct QueuedJob {
 
 // Inserts the row; the key columns must not exist yet.
 absl::StatusOr<QueuedJob> EnqueueTask(const std::string& dsn, const TaskSpec& spec);
+// Inserts all rows in one transaction (visible at once, as a scheduler's burst).
+absl::StatusOr<std::vector<QueuedJob>> EnqueueTasks(const std::string& dsn,
+                                                    const std::vector<TaskSpec>& specs);
 
 // Airflow's default log_filename_template rendered for a task instance try.
 std::string DefaultLogPath(const TaskSpec& spec);

@@ -3,6 +3,7 @@
 // effect, duplicate names and version mismatches end the worker with edge3's messages.
 #include <signal.h>
 
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -128,6 +129,56 @@ TEST_F(EndToEndTest, CentralQueueAndConcurrencyChangesAreAdopted) {
   EXPECT_TRUE(AwaitQuery("SELECT count(*) FROM edge_job WHERE task_id LIKE 'par%' AND state = 'running'",
                          "3", 15))
       << "the worker did not run 3 jobs at once after set-worker-concurrency 3";
+}
+
+// With the notification triggers (`edgectl db init --with-notify`) the centre's changes reach a
+// worker through the edge_worker trigger alone: heartbeats every 60 s and the state watcher's
+// fallback poll once an hour could not deliver them within the waits below.
+class NotifyEndToEndTest : public EndToEndTest {
+ protected:
+  int HeartbeatIntervalSec() const override { return 60; }
+  std::map<std::string, std::string> ControlPlaneEnv() const override {
+    return {{"AIRFLOW__EDGE__CONTROLPLANE_STATE_POLL_INTERVAL_MS", "3600000"}};
+  }
+  void SetUp() override {
+    EndToEndTest::SetUp();
+    if (HasFatalFailure()) return;
+    CommandResult init = Edgectl({"db", "init", "--with-notify"});
+    ASSERT_EQ(init.exit_code, 0) << init.combined();
+    // A sidecar checks for the triggers when its LISTEN session starts.
+    ASSERT_TRUE(stack_->KillControlPlane().ok());
+    ASSERT_TRUE(stack_->StartControlPlane().ok());
+  }
+};
+
+TEST_F(NotifyEndToEndTest, CentralChangesArriveThroughTheTriggerAlone) {
+  ASSERT_TRUE(stack_->controlplane()
+                  ->WaitForOutput("following edge_worker and token changes on NOTIFY",
+                                  absl::Seconds(30))
+                  .ok())
+      << stack_->controlplane()->Stdout();
+  auto worker = stack_->StartWorker("edge-notified");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  ASSERT_TRUE(AwaitWorkerState("edge-notified", "idle", 15));
+
+  CommandResult request = Edgectl(
+      {"remote-edge-worker-request-maintenance", "-H", "edge-notified", "-c", "new disk"});
+  ASSERT_EQ(request.exit_code, 0) << request.combined();
+  EXPECT_TRUE(AwaitWorkerState("edge-notified", "maintenance mode", 15));
+  EXPECT_THAT(stack_->controlplane()->Stdout(),
+              HasSubstr("worker edge-notified is now 'maintenance request'; notifying it"));
+
+  CommandResult exit = Edgectl({"remote-edge-worker-exit-maintenance", "-H", "edge-notified"});
+  ASSERT_EQ(exit.exit_code, 0) << exit.combined();
+  EXPECT_TRUE(AwaitWorkerState("edge-notified", "idle", 15));
+
+  CommandResult concurrency = Edgectl({"set-worker-concurrency", "-H", "edge-notified", "-c", "3"});
+  ASSERT_EQ(concurrency.exit_code, 0) << concurrency.combined();
+  EXPECT_TRUE(AwaitQuery(
+      "SELECT sysinfo->>'concurrency' FROM edge_worker WHERE worker_name = 'edge-notified'", "3",
+      15));
+  Enqueue(SlowTask("after_notified_changes", 0));
+  EXPECT_TRUE(AwaitJobState("after_notified_changes", "success"));
 }
 
 TEST_F(EndToEndTest, DuplicateWorkerNameIsRefused) {
