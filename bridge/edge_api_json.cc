@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "bridge/json_string.h"
 
 namespace edgectl::bridge {
 namespace {
@@ -147,6 +148,20 @@ std::optional<std::string> JobStateBody(const JobKey& key) {
 
 std::string PushLogsBody(const JobKey& key, absl::Time log_chunk_time,
                          const std::string& log_chunk_data) {
+  // Log text is large and (as the sidecar makes it) valid UTF-8: written in one pass, the same
+  // bytes nlohmann would write (bridge/json_string.h). Anything else goes the general way.
+  std::string body;
+  body.reserve(log_chunk_data.size() + key.task_instance_id.size() + 96);
+  body += "{\"log_chunk_time\":";
+  bool fast = AppendJsonString(body, PydanticDatetime(log_chunk_time));
+  body += ",\"log_chunk_data\":";
+  fast = fast && AppendJsonString(body, log_chunk_data);
+  if (!key.task_instance_id.empty()) {
+    body += ",\"task_instance_id\":";
+    fast = fast && AppendJsonString(body, key.task_instance_id);
+  }
+  body += '}';
+  if (fast) return body;
   ordered_json j;
   j["log_chunk_time"] = PydanticDatetime(log_chunk_time);
   j["log_chunk_data"] = log_chunk_data;

@@ -16,6 +16,7 @@
 #include "common/build_info.h"
 #include "common/database_url.h"
 #include "common/logging.h"
+#include "common/malloc_tuning.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "controlplane/controlplane_options.h"
 #include "controlplane/controlplane_server.h"
@@ -112,6 +113,7 @@ std::string Printable(const std::string& address, int port) {
 }
 
 int Run(const Flags& flags) {
+  KeepFreedMemoryForReuse();  // log chunks' buffers are reused, not faulted in again
   // Until the configuration is read: the same format, at INFO.
   InstallLogging(LogOptions{}, "controlplane",
                  {std::make_shared<spdlog::sinks::stdout_sink_mt>()});

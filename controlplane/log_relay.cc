@@ -8,12 +8,12 @@
 
 namespace edgectl::controlplane {
 
-absl::StatusOr<LogStoreResult> LogRelay::Store(const LogChunk& chunk) {
+absl::StatusOr<LogStoreResult> LogRelay::Store(LogChunk chunk) {
   const uint64_t end = chunk.offset + chunk.data.size();
   // edge_logs keeps microseconds: a finer chunk_time would never match its stored row.
   const absl::Time base = absl::FromUnixMicros(absl::ToUnixMicros(chunk.chunk_time));
   const std::vector<std::string> slices =
-      SplitIntoSlices(DecodeLogBytes(chunk.data), slice_chars_);
+      SplitIntoSlices(DecodeLogBytes(std::move(chunk.data)), slice_chars_);
   LogStoreResult result{end, 0};
   if (slices.empty()) return result;
   absl::StatusOr<std::vector<StoredLogSlice>> stored = store_.StoredLogSlices(

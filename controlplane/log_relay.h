@@ -41,7 +41,9 @@ class LogRelay {
       : edge_api_(edge_api), store_(store), slice_chars_(slice_chars), metrics_(metrics) {}
 
   // INVALID_ARGUMENT when edge_logs holds different text at one of the chunk's times.
-  absl::StatusOr<LogStoreResult> Store(const LogChunk& chunk);
+  // Takes the chunk by value: its bytes become the text without a copy when they are valid
+  // UTF-8 without NUL (the usual case).
+  absl::StatusOr<LogStoreResult> Store(LogChunk chunk);
 
  private:
   bridge::EdgeApi& edge_api_;

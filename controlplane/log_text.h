@@ -8,6 +8,9 @@
 //   * NUL characters become U+FFFD;
 //   * the text is split into slices of at most `slice_chars` characters (Python str length =
 //     code points), slice i stored with log_chunk_time = chunk_time + i microseconds.
+// Fast path: bytes that are valid UTF-8 without NUL (almost every log) are only validated, ASCII
+// 8 bytes at a time, and become the text without a copy; runs that need no change are copied
+// whole otherwise. A text of at most slice_chars bytes is one slice without counting characters.
 #ifndef EDGECTL_CONTROLPLANE_LOG_TEXT_H_
 #define EDGECTL_CONTROLPLANE_LOG_TEXT_H_
 
@@ -18,8 +21,12 @@
 
 namespace edgectl::controlplane {
 
-// Returns valid UTF-8 text.
-std::string DecodeLogBytes(std::string_view bytes);
+// Returns valid UTF-8 text (`bytes` itself when it needs no change).
+std::string DecodeLogBytes(std::string bytes);
+
+// Length of the longest prefix of `bytes` that is well-formed UTF-8 without NUL, i.e. that
+// DecodeLogBytes leaves unchanged.
+size_t CleanPrefixLength(std::string_view bytes);
 
 // Splits valid UTF-8 text into consecutive slices of at most slice_chars code points each.
 // Empty text gives no slices. slice_chars must be > 0.

@@ -9,41 +9,50 @@ namespace edgectl::controlplane {
 
 PushLogsReactor::PushLogsReactor(grpc::CallbackServerContext* context, ServiceCollaborators c,
                                  v1::PushLogsReply* reply)
-    : context_(context), c_(c), reply_(reply) {
-  StartRead(&chunk_);
+    : context_(context), c_(c), reading_(std::make_unique<v1::LogChunk>()), reply_(reply) {
+  StartRead(reading_.get());
 }
 
-PushLogsReactor::Id PushLogsReactor::IdOf(const v1::JobKey& k) {
-  return {k.dag_id(), k.task_id(), k.run_id(), k.try_number(), k.map_index(),
-          k.task_instance_id()};
+std::string PushLogsReactor::JobId(const v1::JobKey& k) {
+  return absl::StrCat(k.dag_id().size(), ":", k.dag_id(), k.task_id().size(), ":", k.task_id(),
+                      k.run_id().size(), ":", k.run_id(), "/", k.try_number(), "/",
+                      k.map_index(), "/", k.task_instance_id());
 }
 
 void PushLogsReactor::OnReadDone(bool ok) {
   if (!ok) {
-    FinishWith(grpc::Status::OK);
+    EndRead(std::nullopt, /*client_done=*/true);
     return;
   }
-  absl::Status valid = ValidateLogChunk(chunk_, c_.max_log_chunk_bytes);
+  // read_pending_ stays set until this chunk is in the window (EndRead): until then neither a
+  // store finishing nor anything else may finish the call or start another read.
+  std::unique_ptr<v1::LogChunk> chunk = std::move(reading_);
+  absl::Status valid = ValidateLogChunk(*chunk, c_.max_log_chunk_bytes);
   if (!identity_.has_value()) {
-    // Until OnAdmitted runs nothing else is outstanding, so `this` stays alive.
-    c_.gate.AdmitStream(context_, "PushLogs", chunk_.worker_name(), valid,
-                        [this](CallGate::Admission admission) { OnAdmitted(std::move(admission)); });
+    const std::string worker = chunk->worker_name();
+    c_.gate.AdmitStream(context_, "PushLogs", worker, valid,
+                        [this, chunk = std::shared_ptr<v1::LogChunk>(std::move(chunk))](
+                            CallGate::Admission admission) mutable {
+                          if (Admitted(std::move(admission))) {
+                            Accept(std::make_unique<v1::LogChunk>(std::move(*chunk)));
+                          }
+                        });
     return;
   }
-  if (valid.ok()) valid = auth::AuthorizeWorker(*identity_, chunk_.worker_name());
+  if (valid.ok()) valid = auth::AuthorizeWorker(*identity_, chunk->worker_name());
   if (!valid.ok()) {
-    c_.gate.Refuse(identity_->peer, "PushLogs", chunk_.worker_name(), identity_->worker_name,
+    c_.gate.Refuse(identity_->peer, "PushLogs", chunk->worker_name(), identity_->worker_name,
                    valid);
-    FinishWith(ToGrpcStatus(valid));
+    EndRead(Failure{ToGrpcStatus(valid), std::nullopt});
     return;
   }
-  StoreCurrent();
+  Accept(std::move(chunk));
 }
 
-void PushLogsReactor::OnAdmitted(CallGate::Admission admission) {
+bool PushLogsReactor::Admitted(CallGate::Admission admission) {
   if (!admission.identity.ok()) {
-    FinishWith(ToGrpcStatus(admission.identity.status()), admission.retry_after);
-    return;
+    EndRead(Failure{ToGrpcStatus(admission.identity.status()), admission.retry_after});
+    return false;
   }
   identity_ = *std::move(admission.identity);
   fair_key_ = c_.gate.authenticator().FairShareKey(auth::CredentialsOf(*context_),
@@ -54,65 +63,104 @@ void PushLogsReactor::OnAdmitted(CallGate::Admission admission) {
         " has too many PushLogs streams open; send logs over fewer streams at once"));
     c_.gate.Refuse(identity_->peer, "PushLogs", identity_->worker_name, identity_->worker_name,
                    limited);
-    FinishWith(ToGrpcStatus(limited), absl::Seconds(1));
-    return;
+    EndRead(Failure{ToGrpcStatus(limited), absl::Seconds(1)});
+    return false;
   }
   stream_counted_ = true;
-  StoreCurrent();
+  return true;
 }
 
-void PushLogsReactor::StoreCurrent() {
+void PushLogsReactor::Accept(std::unique_ptr<v1::LogChunk> chunk) {
   if (std::optional<absl::Duration> delay = c_.limits.LogDelay(identity_->worker_name)) {
-    FinishWith(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                            absl::StrCat("worker ", identity_->worker_name,
-                                         " sends log bytes faster than this sidecar's limit "
-                                         "([edge] controlplane_max_log_bytes_per_sec); "
-                                         "retry after the delay it sent")),
-               *delay);
+    EndRead(Failure{grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("worker ", identity_->worker_name,
+                                              " sends log bytes faster than this sidecar's limit "
+                                              "([edge] controlplane_max_log_bytes_per_sec); "
+                                              "retry after the delay it sent")),
+                    *delay});
     return;
   }
-  absl::Status submitted = c_.executor.Submit(fair_key_, [this] {
-    if (absl::Status owner = CheckOwner(chunk_.key()); !owner.ok()) {
-      if (owner.code() == absl::StatusCode::kUnavailable) {
-        FinishWith(ToGrpcStatus(owner), absl::Milliseconds(500));
-        return;
-      }
+  uint64_t ticket;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::string job = JobId(chunk->key());
+    keys_.try_emplace(job, chunk->key());
+    ticket = window_.Add(job, chunk->offset() + chunk->data().size());
+  }
+  std::shared_ptr<v1::LogChunk> held(std::move(chunk));
+  absl::Status submitted =
+      c_.executor.Submit(fair_key_, [this, held, ticket] { Store(*held, ticket); });
+  if (!submitted.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      window_.Refused(ticket);  // never stored: not acknowledged, the worker re-sends it
+    }
+    EndRead(Failure{ToGrpcStatus(submitted), CallGate::RetryDelayFor(submitted)});
+    return;
+  }
+  EndRead(std::nullopt);
+}
+
+void PushLogsReactor::Store(v1::LogChunk& proto, uint64_t ticket) {
+  // `this` lives while this chunk is in flight: the call finishes only with none in flight.
+  bool ending;
+  {
+    absl::MutexLock lock(&mu_);
+    ending = failure_.has_value();
+  }
+  if (ending) {  // the stream is ending: store nothing more
+    Settle(ticket, false, std::nullopt);
+    return;
+  }
+  if (absl::Status owner = CheckOwner(proto.key()); !owner.ok()) {
+    if (owner.code() == absl::StatusCode::kUnavailable) {
+      Settle(ticket, false, Failure{ToGrpcStatus(owner), absl::Milliseconds(500)});
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
       // One refusal per job and stream: its later chunks are refused for the same reason.
-      if (refused_jobs_.insert(IdOf(chunk_.key())).second) {
-        Refuse(chunk_.key(), chunk_.offset(), owner);
+      if (refused_jobs_.insert(JobId(proto.key())).second) {
+        Refuse(proto.key(), proto.offset(), owner);
       }
-      StartRead(&chunk_);
+    }
+    Settle(ticket, false, std::nullopt);
+    return;
+  }
+  LogChunk chunk;
+  chunk.key = FromProto(proto.key());
+  chunk.offset = proto.offset();
+  chunk.data = std::move(*proto.mutable_data());
+  chunk.chunk_time = FromProto(proto.chunk_time());
+  absl::StatusOr<LogStoreResult> stored = c_.logs.Store(std::move(chunk));
+  if (!stored.ok()) {
+    if (stored.status().code() == absl::StatusCode::kInvalidArgument) {
+      {
+        absl::MutexLock lock(&mu_);
+        Refuse(proto.key(), proto.offset(), stored.status());
+      }
+      Settle(ticket, false, std::nullopt);
       return;
     }
-    LogChunk chunk;
-    chunk.key = FromProto(chunk_.key());
-    chunk.offset = chunk_.offset();
-    chunk.data = std::move(*chunk_.mutable_data());
-    chunk.chunk_time = FromProto(chunk_.chunk_time());
-    absl::StatusOr<LogStoreResult> stored = c_.logs.Store(chunk);
-    if (!stored.ok()) {
-      if (stored.status().code() == absl::StatusCode::kInvalidArgument) {
-        Refuse(chunk_.key(), chunk.offset, stored.status());
-        StartRead(&chunk_);
-        return;
-      }
-      FinishWith(ToGrpcStatus(stored.status()),
-                 stored.status().code() == absl::StatusCode::kUnavailable
-                     ? std::optional<absl::Duration>(absl::Milliseconds(500))
-                     : std::nullopt);
-      return;
-    }
-    c_.limits.ChargeLogBytes(identity_->worker_name, stored->new_bytes);
-    Record(chunk_.key(), stored->stored_until);
-    StartRead(&chunk_);
-  });
-  if (!submitted.ok()) FinishWith(ToGrpcStatus(submitted), CallGate::RetryDelayFor(submitted));
+    Settle(ticket, false,
+           Failure{ToGrpcStatus(stored.status()),
+                   stored.status().code() == absl::StatusCode::kUnavailable
+                       ? std::optional<absl::Duration>(absl::Milliseconds(500))
+                       : std::nullopt});
+    return;
+  }
+  c_.limits.ChargeLogBytes(identity_->worker_name, stored->new_bytes);
+  Settle(ticket, true, std::nullopt);
 }
 
 absl::Status PushLogsReactor::CheckOwner(const v1::JobKey& key) {
-  const Id id = IdOf(key);
-  auto it = owner_checked_.find(id);
-  if (it != owner_checked_.end()) return it->second;
+  const std::string id = JobId(key);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = owner_checked_.find(id);
+    if (it != owner_checked_.end()) return it->second;
+  }
+  // Concurrent first chunks of one job may both ask; the answers agree.
   const bridge::JobKey k = FromProto(key);
   absl::StatusOr<std::optional<JobRow>> job = c_.store.GetJob(k);
   if (!job.ok()) return job.status();  // not cached: the next chunk asks again
@@ -125,11 +173,14 @@ absl::Status PushLogsReactor::CheckOwner(const v1::JobKey& key) {
     verdict = absl::PermissionDeniedError(absl::StrCat(
         "job ", DescribeJob(k), " is not held by worker ", identity_->worker_name,
         "; a worker may push only its own jobs' logs"));
+  }
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = owner_checked_.try_emplace(id, verdict);
+  if (inserted && verdict.code() == absl::StatusCode::kPermissionDenied) {
     c_.gate.Refuse(identity_->peer, "PushLogs", identity_->worker_name, identity_->worker_name,
                    verdict);
   }
-  owner_checked_[id] = verdict;
-  return verdict;
+  return it->second;
 }
 
 void PushLogsReactor::Refuse(const v1::JobKey& key, uint64_t offset, const absl::Status& why) {
@@ -140,22 +191,70 @@ void PushLogsReactor::Refuse(const v1::JobKey& key, uint64_t offset, const absl:
   r->set_message(std::string(why.message()));
 }
 
-void PushLogsReactor::Record(const v1::JobKey& k, uint64_t offset) {
-  auto [it, inserted] = stored_.try_emplace(IdOf(k), k, offset);
-  if (!inserted) it->second.second = std::max(it->second.second, offset);
+void PushLogsReactor::EndRead(std::optional<Failure> failure, bool client_done) {
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    read_pending_ = false;
+    if (client_done) reads_done_ = true;
+    if (failure.has_value() && !failure_.has_value()) failure_ = std::move(failure);
+    action = NextActionLocked();
+  }
+  Do(std::move(action));
 }
 
-void PushLogsReactor::FinishWith(const grpc::Status& status,
-                                 std::optional<absl::Duration> retry_after) {
-  if (status.ok()) {
-    for (const auto& entry : stored_) {
+void PushLogsReactor::Settle(uint64_t ticket, bool stored, std::optional<Failure> failure) {
+  Action action;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stored) {
+      window_.Stored(ticket);
+    } else {
+      window_.Refused(ticket);
+    }
+    if (failure.has_value() && !failure_.has_value()) failure_ = std::move(failure);
+    action = NextActionLocked();
+  }
+  Do(std::move(action));
+}
+
+PushLogsReactor::Action PushLogsReactor::NextActionLocked() {
+  Action action;
+  if (finished_ || read_pending_) return action;
+  if (!failure_.has_value() && !reads_done_) {
+    if (window_.in_flight() < kWindowChunks) {
+      read_pending_ = true;
+      action.next = Action::kRead;
+    }
+    return action;
+  }
+  if (window_.in_flight() > 0) return action;  // the stores in flight finish first
+  finished_ = true;
+  action.next = Action::kFinish;
+  if (failure_.has_value()) {
+    action.status = failure_->status;
+    action.retry_after = failure_->retry_after;
+    return action;
+  }
+  for (const auto& [job, key] : keys_) {
+    if (std::optional<uint64_t> until = window_.StoredUntil(job)) {
       v1::LogOffset* o = reply_->add_stored();
-      *o->mutable_key() = entry.second.first;
-      o->set_offset(entry.second.second);
+      *o->mutable_key() = key;
+      o->set_offset(*until);
     }
   }
-  if (retry_after) CallGate::AddRetryAfter(context_, *retry_after);
-  Finish(status);
+  return action;
+}
+
+void PushLogsReactor::Do(Action action) {
+  // Only the thread that decided may act, and after Finish nothing touches `this`.
+  if (action.next == Action::kRead) {
+    reading_ = std::make_unique<v1::LogChunk>();
+    StartRead(reading_.get());
+  } else if (action.next == Action::kFinish) {
+    if (action.retry_after) CallGate::AddRetryAfter(context_, *action.retry_after);
+    Finish(action.status);
+  }
 }
 
 void PushLogsReactor::OnDone() {

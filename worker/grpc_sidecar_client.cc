@@ -136,11 +136,23 @@ absl::StatusOr<v1::JobStateAck> GrpcSidecarClient::ReportJobState(
 
 absl::StatusOr<v1::PushLogsReply> GrpcSidecarClient::PushLogs(
     const std::vector<v1::LogChunk>& chunks) {
+  size_t i = 0;
+  return PushLogsFrom([&](v1::LogChunk& out) {
+    if (i == chunks.size()) return false;
+    out = chunks[i++];
+    return true;
+  });
+}
+
+absl::StatusOr<v1::PushLogsReply> GrpcSidecarClient::PushLogsFrom(const NextChunk& next) {
   grpc::ClientContext context;
   SetDeadline(context);
   v1::PushLogsReply reply;
   std::unique_ptr<grpc::ClientWriter<v1::LogChunk>> writer = stub()->PushLogs(&context, &reply);
-  for (const v1::LogChunk& chunk : chunks) {
+  // One message, reused: Write() returns once gRPC has serialised it, and blocks while the
+  // sidecar's window is full (flow control), so this holds one chunk at a time.
+  v1::LogChunk chunk;
+  while (next(chunk)) {
     if (!writer->Write(chunk)) break;  // Finish() below reports why
   }
   writer->WritesDone();

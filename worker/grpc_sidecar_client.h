@@ -36,6 +36,7 @@ class GrpcSidecarClient : public SidecarClient, public RelayStreamFactory {
   absl::StatusOr<v1::JobClaimReply> ClaimJob(const v1::JobClaim& claim) override;
   absl::StatusOr<v1::JobStateAck> ReportJobState(const v1::JobStateReport& report) override;
   absl::StatusOr<v1::PushLogsReply> PushLogs(const std::vector<v1::LogChunk>& chunks) override;
+  absl::StatusOr<v1::PushLogsReply> PushLogsFrom(const NextChunk& next) override;
   void Connect(const v1::ConnectRequest& request, EventHandler on_event,
                EndHandler on_end) override;
   void Disconnect() override;

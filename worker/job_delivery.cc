@@ -5,6 +5,7 @@
 #include "spdlog/spdlog.h"
 #include "worker/job_keys.h"
 #include "worker/job_runner.h"
+#include "worker/log_chunk_reader.h"
 
 namespace edgectl::worker {
 
@@ -83,7 +84,7 @@ void JobRunner::ShipLogs() {
     }
     Save(r, /*sync=*/false);  // synced once for the batch, below
     size_t bytes = 0;
-    for (const OutgoingChunk& c : *chunks) bytes += c.data.size();
+    for (const OutgoingChunk& c : *chunks) bytes += c.size();
     batch[id] = *std::move(chunks);
     if (bytes >= budget) break;
     budget -= bytes;
@@ -94,22 +95,37 @@ void JobRunner::ShipLogs() {
   if (absl::Status s = deps_.journal->Sync(); !s.ok()) {
     spdlog::error("Cannot sync the worker journal: {}", std::string(s.message()));
   }
-  std::vector<v1::LogChunk> chunks;
+  // What goes on the stream, in order; file bytes are read one chunk at a time as they are
+  // written (LogChunkReader), so the batch budget bounds unacknowledged chunks, not memory.
+  struct Planned {
+    v1::JobKey key;
+    std::string path;
+    OutgoingChunk chunk;
+  };
+  auto plan = std::make_shared<std::vector<Planned>>();
   for (const auto& [id, sent] : batch) {
-    for (const OutgoingChunk& c : sent) {
-      v1::LogChunk& out = chunks.emplace_back();
-      out.set_worker_name(options_.worker_name);
-      *out.mutable_key() = jobs_[id].key;
-      out.set_offset(c.offset);
-      out.set_data(c.data);
-      *out.mutable_chunk_time() =
-          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(c.time_us);
-    }
+    const JobRecord& r = jobs_[id];
+    for (const OutgoingChunk& c : sent) plan->push_back({r.key, r.log_file, c});
   }
   SidecarClient* sidecar = deps_.sidecar;
-  logs_.Submit([this, sidecar, chunks = std::move(chunks),
+  logs_.Submit([this, sidecar, plan, worker = options_.worker_name,
                 batch = std::move(batch)]() -> CallLane::Completion {
-    absl::StatusOr<v1::PushLogsReply> reply = sidecar->PushLogs(chunks);
+    LogChunkReader reader;
+    size_t next = 0;
+    absl::StatusOr<v1::PushLogsReply> reply = sidecar->PushLogsFrom([&](v1::LogChunk& out) {
+      while (next < plan->size()) {
+        const Planned& p = (*plan)[next++];
+        // A chunk whose bytes are gone (the file shrank) is not sent; NextBatch forgets it.
+        if (!reader.Read(p.path, p.chunk, out.mutable_data())) continue;
+        out.set_worker_name(worker);
+        *out.mutable_key() = p.key;
+        out.set_offset(p.chunk.offset);
+        *out.mutable_chunk_time() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(p.chunk.time_us);
+        return true;
+      }
+      return false;
+    });
     return [this, batch, reply] { OnLogsShipped(batch, reply); };
   });
 }

@@ -50,7 +50,9 @@ struct JobRunnerOptions {
   bool push_logs = true;
   size_t push_log_chunk_size = 524288;
   absl::Duration log_push_interval = absl::Milliseconds(150);
-  size_t max_log_batch_bytes = 4 << 20;
+  // Log bytes one PushLogs stream carries (the unacknowledged chunks per ship). Not memory:
+  // chunks are read from the file one at a time as the stream sends them.
+  size_t max_log_batch_bytes = 16 << 20;
 };
 
 struct JobRunnerDeps {

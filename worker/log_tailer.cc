@@ -86,38 +86,42 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
         absl::StrCat("cannot open log ", record.log_file, ": ", std::strerror(errno)));
   }
   const FdCloser closer{fd};
+  struct stat st {};
+  const uint64_t size = fd >= 0 && fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   // Pending chunks first, exactly as they were (or will have been) sent.
   for (auto it = record.log_pending.begin(); it != record.log_pending.end();) {
     if (!out.empty() && bytes >= budget) return out;
-    std::string data;
+    OutgoingChunk chunk;
+    chunk.offset = it->offset;
+    chunk.time_us = it->time_us;
     if (it->text.has_value()) {
-      data = *it->text;
+      chunk.text = true;
+      chunk.data = *it->text;
     } else {
-      absl::StatusOr<std::string> read =
-          fd >= 0 ? ReadAt(fd, record.log_file, it->offset, it->length)
-                  : absl::StatusOr<std::string>(std::string());
-      if (!read.ok()) return read.status();
-      if (read->size() != it->length) {
+      if (it->offset + it->length > size) {
         // The file shrank under the task (rewritten, rotated): those bytes are gone and cannot
         // be re-sent as they were; forget the chunk rather than send other bytes in its place.
         it = record.log_pending.erase(it);
         continue;
       }
-      data = *std::move(read);
+      chunk.length = it->length;
     }
-    bytes += data.size();
-    out.push_back({it->offset, std::move(data), it->time_us});
+    bytes += chunk.size();
+    out.push_back(std::move(chunk));
     ++it;
   }
-  struct stat st {};
-  const uint64_t size = fd >= 0 && fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   // After the job's end and the file's last byte: the trailer.
   auto add_trailer = [&] {
     if (!final || record.log_trailer.empty() || record.log_emitted < size) return;
     AppendText(record, record.log_trailer);
     record.log_trailer.clear();
     const LogChunkRecord& chunk = record.log_pending.back();
-    out.push_back({chunk.offset, *chunk.text, chunk.time_us});
+    OutgoingChunk text;
+    text.offset = chunk.offset;
+    text.data = *chunk.text;
+    text.time_us = chunk.time_us;
+    text.text = true;
+    out.push_back(std::move(text));
   };
   if (fd < 0 || text_only) {
     record.log_emitted = std::max(record.log_emitted, size);
@@ -125,26 +129,32 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
     return out;
   }
   while (record.log_emitted < size && (out.empty() || bytes < budget)) {
-    const size_t want = static_cast<size_t>(
+    size_t length = static_cast<size_t>(
         std::min<uint64_t>(size - record.log_emitted, max_chunk_bytes_));
-    absl::StatusOr<std::string> read = ReadAt(fd, record.log_file, record.log_emitted, want);
-    if (!read.ok()) return read.status();
-    std::string data = *std::move(read);
-    if (data.empty()) break;
-    const bool at_end = record.log_emitted + data.size() >= size;
+    const bool at_end = record.log_emitted + length >= size;
     if (!(final && at_end)) {
-      const size_t cut = CompleteUtf8PrefixLength(data);
+      // Only the last 3 bytes can hold an unfinished character: read just those.
+      const size_t tail_length = std::min<size_t>(length, 3);
+      absl::StatusOr<std::string> tail =
+          ReadAt(fd, record.log_file, record.log_emitted + length - tail_length, tail_length);
+      if (!tail.ok()) return tail.status();
+      if (tail->size() != tail_length) break;  // the file shrank since fstat
+      const size_t cut = length - (tail_length - CompleteUtf8PrefixLength(*tail));
       if (cut == 0 && !final) break;  // only an unfinished character so far
-      if (cut > 0) data.resize(cut);
+      if (cut > 0) length = cut;
     }
     LogChunkRecord chunk;
     chunk.offset = record.log_emitted;
-    chunk.length = data.size();
-    chunk.time_us = NextTime(record, data.size());
-    record.log_emitted += data.size();
+    chunk.length = length;
+    chunk.time_us = NextTime(record, length);
+    record.log_emitted += length;
     record.log_pending.push_back(chunk);
-    bytes += data.size();
-    out.push_back({chunk.offset, std::move(data), chunk.time_us});
+    bytes += length;
+    OutgoingChunk outgoing;
+    outgoing.offset = chunk.offset;
+    outgoing.length = length;
+    outgoing.time_us = chunk.time_us;
+    out.push_back(std::move(outgoing));
   }
   add_trailer();
   return out;
@@ -153,7 +163,7 @@ absl::StatusOr<std::vector<OutgoingChunk>> LogTailer::NextBatch(JobRecord& recor
 void LogTailer::Acknowledge(JobRecord& record, const std::vector<OutgoingChunk>& sent,
                             uint64_t stored_offset) {
   for (const OutgoingChunk& chunk : sent) {
-    if (chunk.offset + chunk.data.size() > stored_offset) continue;
+    if (chunk.offset + chunk.size() > stored_offset) continue;
     auto it = std::find_if(record.log_pending.begin(), record.log_pending.end(),
                            [&](const LogChunkRecord& p) { return p.time_us == chunk.time_us; });
     if (it != record.log_pending.end()) record.log_pending.erase(it);

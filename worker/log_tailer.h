@@ -2,7 +2,9 @@
 //
 // Turns one job's log file into PushLogs chunks without copying it (protocol §7, docs
 // "Exactly once"): the file is the journal of the bytes, the job's LogProgress (in its
-// JobRecord) keeps only where delivery stands.
+// JobRecord) keeps only where delivery stands. A file chunk is a descriptor (offset, length,
+// time): its bytes are read only when it is written to the stream (LogChunkReader), one chunk at
+// a time, so neither a batch nor a backlog is ever held in memory.
 //   * a chunk's offset is the file offset of its first byte; it carries at most max_chunk_bytes,
 //     cut at UTF-8 character boundaries (an incomplete trailing character waits for more bytes,
 //     or for the job's end);
@@ -12,8 +14,9 @@
 //     bytes, same chunk_time), also by a restarted worker: that is what makes the sidecar store
 //     it exactly once.
 // Text that is not in the file (the "Error executing job" text, drain notices) is a pending chunk
-// that carries its text, at the current end offset without advancing it. Memory is bounded by
-// one batch; a 200 MiB backlog is never read at once. Not thread-safe.
+// that carries its text, at the current end offset without advancing it. The unacknowledged
+// chunks of a job (log_pending) are bounded by the batch budget: NextBatch cuts new chunks only
+// up to it, and re-sends the pending ones first. Not thread-safe.
 #ifndef EDGECTL_WORKER_LOG_TAILER_H_
 #define EDGECTL_WORKER_LOG_TAILER_H_
 
@@ -30,8 +33,12 @@ namespace edgectl::worker {
 
 struct OutgoingChunk {
   uint64_t offset = 0;
-  std::string data;
+  std::string data;    // a text chunk's text; empty for file bytes (read when sent)
+  uint64_t length = 0;  // file bytes at `offset` (0 for a text chunk)
   int64_t time_us = 0;
+  bool text = false;
+  // Bytes the chunk carries: what an acknowledgement up to offset + size() covers.
+  uint64_t size() const { return text ? data.size() : length; }
 };
 
 class LogTailer {
@@ -41,7 +48,8 @@ class LogTailer {
 
   // The chunks to send next for a job, at most about `budget` bytes (at least one chunk when
   // there is any): the pending ones first, unchanged, then new ones cut from `path` and added to
-  // `record.log_pending` (the caller journals the record before sending). `final`: the job
+  // `record.log_pending` (the caller journals the record before sending). Reads at most the last
+  // 3 bytes of each new chunk (to cut at a character boundary), never its contents. `final`: the job
   // ended, so a trailing incomplete character is sent as it is. `text_only`: [edge] push_logs is
   // off, file bytes are skipped and only text chunks go. A missing file is not an error.
   absl::StatusOr<std::vector<OutgoingChunk>> NextBatch(JobRecord& record, size_t budget,

@@ -12,6 +12,7 @@
 #include "common/airflow_config.h"
 #include "common/build_info.h"
 #include "common/logging.h"
+#include "common/malloc_tuning.h"
 #include "spdlog/sinks/basic_file_sink.h"
 #include "spdlog/spdlog.h"
 #include "worker/clock.h"
@@ -116,6 +117,7 @@ int RunWorkerCommand(const WorkerFlags& flags) {
     return 2;
   }
   InstallLogging(options->log, "edge-worker");
+  KeepFreedMemoryForReuse();  // log chunks' buffers are reused, not faulted in again
   options->keeper_binary = SelfBinary();
   TaskEnvironment task_env{options->python_interpreter, options->execution_api_server_url,
                            options->worker_name, CurrentEnvironment()};

@@ -32,6 +32,16 @@ class SidecarClient {
   virtual absl::StatusOr<v1::JobClaimReply> ClaimJob(const v1::JobClaim& claim) = 0;
   virtual absl::StatusOr<v1::JobStateAck> ReportJobState(const v1::JobStateReport& report) = 0;
   virtual absl::StatusOr<v1::PushLogsReply> PushLogs(const std::vector<v1::LogChunk>& chunks) = 0;
+  // One PushLogs stream whose chunks `next` fills one at a time (false: no more), each written
+  // before the next is made, so the caller holds one chunk, not the batch. The default collects
+  // them for PushLogs (test doubles); the gRPC client streams them.
+  using NextChunk = std::function<bool(v1::LogChunk&)>;
+  virtual absl::StatusOr<v1::PushLogsReply> PushLogsFrom(const NextChunk& next) {
+    std::vector<v1::LogChunk> chunks;
+    v1::LogChunk chunk;
+    while (next(chunk)) chunks.push_back(chunk);
+    return PushLogs(chunks);
+  }
   virtual void Connect(const v1::ConnectRequest& request, EventHandler on_event,
                        EndHandler on_end) = 0;
   // Ends the open stream (if any) and waits until its reader has stopped.

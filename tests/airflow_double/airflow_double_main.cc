@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_split.h"
+#include "common/malloc_tuning.h"
 #include "tests/airflow_double/airflow_api_double.h"
 #include "tests/airflow_double/edge3_versions.h"
 
@@ -38,6 +39,7 @@ DEFINE_int32(edge_jwt_leeway, 30, "[edge] jwt_leeway seconds");
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("Airflow edge API double on the edge3 tables (tests and demo only)");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  edgectl::KeepFreedMemoryForReuse();  // logs/push bodies of 512 KiB: reuse their pages
   edgectl::airflow_double::AirflowApiDoubleOptions options;
   options.port = FLAGS_port;
   options.dsn = FLAGS_dsn;

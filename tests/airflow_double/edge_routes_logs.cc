@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/airflow_double/edge_routes_internal.h"
+#include "tests/airflow_double/log_push_body.h"
 
 namespace edgectl::airflow_double {
 
@@ -41,9 +42,13 @@ Reply EdgeRoutes::LogfilePath(const bridge::JobKey& key) {
 }
 
 Reply EdgeRoutes::PushLogs(const bridge::JobKey& key, const std::string& text) {
-  BodyValidator v(text);
+  // The large value is taken out in one pass; the rest is validated as any body.
+  std::string rest;
+  std::optional<std::string> data = ExtractLogChunkData(text, &rest);
+  BodyValidator v(data.has_value() ? rest : text);
   const std::string chunk_time = v.RequiredDatetime("log_chunk_time");
-  const std::string chunk_data = v.RequiredString("log_chunk_data");
+  std::string chunk_data = v.RequiredString("log_chunk_data");
+  if (data.has_value()) chunk_data = *std::move(data);
   v.OptionalString("task_instance_id");
   if (!v.ok()) return v.ErrorReply();
   return InTransaction("logs/push", [&](pqxx::work& tx) {

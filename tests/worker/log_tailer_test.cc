@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/worker/manual_time.h"
+#include "worker/log_chunk_reader.h"
 #include "worker/utf8_boundary.h"
 
 namespace edgectl::worker {
@@ -43,7 +44,13 @@ class LogTailerTest : public ::testing::Test {
     absl::StatusOr<std::vector<OutgoingChunk>> batch =
         tailer.NextBatch(record_, budget, final, /*text_only=*/false);
     EXPECT_TRUE(batch.ok()) << batch.status();
-    return batch.ok() ? *batch : std::vector<OutgoingChunk>{};
+    if (!batch.ok()) return {};
+    // File chunks are descriptors; their bytes are read as the stream sends them.
+    LogChunkReader reader;
+    for (OutgoingChunk& c : *batch) {
+      if (!c.text) EXPECT_TRUE(reader.Read(record_.log_file, c, &c.data));
+    }
+    return *batch;
   }
   static std::string Joined(const std::vector<OutgoingChunk>& chunks) {
     std::string out;

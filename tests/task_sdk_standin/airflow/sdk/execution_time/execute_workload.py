@@ -27,6 +27,31 @@ def _label(workload):
     return f"callback.{workload['callback']['id']}"
 
 
+def _write_bulk(log, total, label, marker):
+    """Writes exactly `total` bytes of UTF-8 lines (log benchmarks): one 1 MiB block of lines
+    written again and again, the remainder ASCII; then, when `marker` is set, writes
+    {"start": t0, "end": t1} (Unix seconds) to that file."""
+    start = time.time()
+    block = bytearray()
+    i = 0
+    while len(block) < (1 << 20):
+        block += f"{i:07d} {label} caf\u00e9 \u2713 the quick brown fox jumps over the lazy dog\n".encode()
+        i += 1
+    block = bytes(block)
+    written = 0
+    while written + len(block) <= total:
+        log.write(block)
+        written += len(block)
+    if written < total:
+        rest = total - written
+        log.write(b"x" * (rest - 1) + b"\n")
+    end = time.time()
+    if marker:
+        with open(marker + ".tmp", "w") as f:
+            json.dump({"start": start, "end": end}, f)
+        os.rename(marker + ".tmp", marker)
+
+
 def main():
     parser = argparse.ArgumentParser(prog="execute_workload")
     group = parser.add_mutually_exclusive_group(required=True)
@@ -62,7 +87,9 @@ def main():
         path = os.path.join(base, workload["log_path"])
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "ab", buffering=0) as log:
-            if "raw_log_hex" in knobs:
+            if "log_bytes" in knobs:
+                _write_bulk(log, int(knobs["log_bytes"]), _label(workload), knobs.get("written_marker"))
+            elif "raw_log_hex" in knobs:
                 log.write(bytes.fromhex(knobs["raw_log_hex"]))
             elif "raw_log" in knobs:
                 log.write(knobs["raw_log"].encode("utf-8"))
