@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/build_mode.h"
 
 namespace edgectl::bench {
 namespace {
@@ -51,15 +52,6 @@ std::string Counts(const json& counts) {
   return out.empty() ? " none" : out;
 }
 
-const char* BuildMode() {
-#if defined(__OPTIMIZE__) && defined(NDEBUG)
-  return "optimised (-c opt)";
-#elif defined(__OPTIMIZE__)
-  return "optimised, assertions on";
-#else
-  return "unoptimised (fastbuild): compare with -c opt";
-#endif
-}
 
 json UsageJson(const ProcessUsage& u) {
   return {{"rss_kb", u.rss_kb}, {"hwm_kb", u.hwm_kb}, {"cpu_s", u.cpu_s}, {"threads", u.threads}};

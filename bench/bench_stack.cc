@@ -13,6 +13,7 @@
 #include "controlplane/db/notify_trigger.h"
 #include "controlplane/db/pg_status.h"
 #include "controlplane/db/schema_installer.h"
+#include "tests/fixtures/free_port.h"
 #include "tests/fixtures/test_pki.h"
 
 namespace edgectl::bench {
@@ -86,9 +87,9 @@ absl::Status BenchStack::Start(const BenchStackOptions& options) {
 
 absl::Status BenchStack::StartSidecarProcess(const BenchStackOptions& options,
                                              const std::string& cert, const std::string& key) {
-  absl::StatusOr<int> grpc_port = FreeLoopbackPort();
+  absl::StatusOr<int> grpc_port = testing::FreeLoopbackPort();
   if (!grpc_port.ok()) return grpc_port.status();
-  absl::StatusOr<int> http_port = FreeLoopbackPort();
+  absl::StatusOr<int> http_port = testing::FreeLoopbackPort();
   if (!http_port.ok()) return http_port.status();
   grpc_port_ = *grpc_port;
   http_port_ = *http_port;

@@ -28,10 +28,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/build_mode.h"
 #include "controlplane/db/pg_status.h"
-#include "controlplane/db/schema_installer.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/edge_stack.h"
+#include "tests/e2e/local_database.h"
 #include "tests/e2e/job_enqueuer.h"
 #include "tests/fixtures/postgres_server.h"
 
@@ -51,15 +52,6 @@ namespace {
 
 using e2e::EdgeStack;
 
-const char* BuildMode() {
-#if defined(__OPTIMIZE__) && defined(NDEBUG)
-  return "optimised (-c opt)";
-#elif defined(__OPTIMIZE__)
-  return "optimised, assertions on";
-#else
-  return "unoptimised (fastbuild): compare with -c opt";
-#endif
-}
 
 // "VmRSS" or "VmHWM" of a process, in KiB (0 when unreadable).
 long StatusKib(pid_t pid, const std::string& field) {
@@ -195,15 +187,8 @@ int Run() {
   const std::string work_dir = work_template;
   std::cerr << "log_bench: starting PostgreSQL, the Airflow double, the sidecar, one worker\n";
   testing::PostgresServer postgres;
-  if (absl::Status st = postgres.Start(); !st.ok()) return Fail(st);
-  absl::StatusOr<std::string> dsn = postgres.CreateDatabase("edgectl_log_bench");
+  absl::StatusOr<std::string> dsn = e2e::StartEdgeDatabase(postgres, "edgectl_log_bench");
   if (!dsn.ok()) return Fail(dsn.status());
-  absl::Status schema = db::RunPg("connect", [&] {
-    pqxx::connection conn(*dsn);
-    absl::Status created = db::CreateSchema(conn).status();
-    if (!created.ok()) throw std::runtime_error(created.ToString());
-  });
-  if (!schema.ok()) return Fail(schema);
   e2e::EdgeStackOptions options;
   options.dsn = *dsn;
   options.work_dir = work_dir;

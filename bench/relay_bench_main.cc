@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/bench_stack.h"
+#include "bench/build_mode.h"
 #include "bench/latency_stats.h"
 #include "tests/airflow_double/execution_token.h"
 #include "worker/execution_relay/execution_api_relay.h"
@@ -32,15 +33,6 @@ namespace {
 constexpr char kTi[] = "7f1c1a55-3b7e-4a8e-9b1a-2d6a7e0c9f10";
 constexpr char kWorker[] = "relay-bench";
 
-const char* BuildMode() {
-#if defined(__OPTIMIZE__) && defined(NDEBUG)
-  return "optimised (-c opt)";
-#elif defined(__OPTIMIZE__)
-  return "optimised, assertions on";
-#else
-  return "unoptimised (fastbuild): compare with -c opt";
-#endif
-}
 
 absl::Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path);

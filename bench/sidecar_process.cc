@@ -69,23 +69,6 @@ absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid) {
   return usage;
 }
 
-absl::StatusOr<int> FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::UnavailableError("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return absl::UnavailableError("cannot bind a loopback port");
-  }
-  const int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
 SidecarProcess::~SidecarProcess() { Stop(); }
 
 absl::Status SidecarProcess::Start(const std::string& binary, const std::vector<std::string>& args,

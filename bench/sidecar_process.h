@@ -30,10 +30,6 @@ struct ProcessUsage {
 // Reads /proc/<pid>/status and /proc/<pid>/stat.
 absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid);
 
-// A free TCP port on 127.0.0.1 (bound, read, closed: another process could take it meanwhile,
-// acceptable for a benchmark on a quiet loopback).
-absl::StatusOr<int> FreeLoopbackPort();
-
 class SidecarProcess {
  public:
   SidecarProcess() = default;

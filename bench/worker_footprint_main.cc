@@ -21,7 +21,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <pqxx/pqxx>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -33,9 +32,8 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "controlplane/db/pg_status.h"
-#include "controlplane/db/schema_installer.h"
 #include "tests/e2e/edge_stack.h"
+#include "tests/e2e/local_database.h"
 #include "tests/fixtures/postgres_server.h"
 
 DEFINE_string(edgectl, "bazel-bin/cli/edgectl", "path of the edgectl binary (sidecar, CLI)");
@@ -151,18 +149,11 @@ int Run() {
   char work_template[] = "/tmp/edgectl-footprint-XXXXXX";
   if (mkdtemp(work_template) == nullptr) return 1;
   testing::PostgresServer postgres;
-  absl::StatusOr<std::string> dsn = postgres.Start().ok()
-                                        ? postgres.CreateDatabase("footprint")
-                                        : absl::StatusOr<std::string>(
-                                              absl::UnavailableError("PostgreSQL did not start"));
+  absl::StatusOr<std::string> dsn = e2e::StartEdgeDatabase(postgres, "footprint");
   if (!dsn.ok()) {
     std::cerr << "worker_footprint: " << dsn.status() << "\n";
     return 1;
   }
-  absl::Status schema = db::RunPg("schema", [&] {
-    pqxx::connection conn(*dsn);
-    if (!db::CreateSchema(conn).ok()) throw std::runtime_error("schema");
-  });
   e2e::EdgeStackOptions options;
   options.dsn = *dsn;
   options.work_dir = work_template;
@@ -171,8 +162,7 @@ int Run() {
   options.standin_dir = FLAGS_standin;
   options.make_certs_script = FLAGS_make_certs;
   options.heartbeat_interval_sec = 2;
-  auto stack = schema.ok() ? e2e::EdgeStack::Start(options)
-                           : absl::StatusOr<std::unique_ptr<e2e::EdgeStack>>(schema);
+  auto stack = e2e::EdgeStack::Start(options);
   if (!stack.ok()) {
     std::cerr << "worker_footprint: " << stack.status() << "\n";
     return 1;

@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "controlplane/db/pg_status.h"
-#include "controlplane/db/schema_installer.h"
 #include "tests/e2e/edge_stack.h"
 #include "tests/e2e/job_enqueuer.h"
+#include "tests/e2e/local_database.h"
 #include "tests/fixtures/postgres_server.h"
 
 DEFINE_string(edgectl, "bazel-bin/cli/edgectl", "path of the edgectl binary");
@@ -60,15 +60,8 @@ int RunDemo() {
 
   Say("starting a throwaway PostgreSQL (Debian's server binaries, 127.0.0.1, free port)");
   testing::PostgresServer postgres;
-  if (absl::Status st = postgres.Start(); !st.ok()) return Fail(st);
-  absl::StatusOr<std::string> dsn = postgres.CreateDatabase("edgectl_demo");
+  absl::StatusOr<std::string> dsn = StartEdgeDatabase(postgres, "edgectl_demo");
   if (!dsn.ok()) return Fail(dsn.status());
-  absl::Status schema = db::RunPg("connect", [&] {
-    pqxx::connection conn(*dsn);
-    absl::Status created = db::CreateSchema(conn).status();
-    if (!created.ok()) throw std::runtime_error(created.ToString());
-  });
-  if (!schema.ok()) return Fail(schema);
   std::cout << "edge3 schema created in " << *dsn << "\n";
 
   Say("making a throwaway CA, the sidecar's certificate and the worker's client certificate "
