@@ -25,13 +25,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "bench/build_mode.h"
 #include "tests/e2e/edge_stack.h"
 #include "tests/e2e/local_database.h"
 #include "tests/fixtures/postgres_server.h"
@@ -169,7 +170,7 @@ int Run() {
   }
   std::cout << "4. Worker idle memory (real process, connected over TLS, heartbeating every 2 s; "
                "largest values over "
-            << FLAGS_idle_window_s << " s)\n";
+            << FLAGS_idle_window_s << " s; build " << BuildMode() << ")\n";
   absl::StatusOr<Footprint> full = MeasureIdle(**stack, "footprint-cli", false);
   // The worker-only binary: same stack, same flags.
   (*stack)->set_worker_binary(FLAGS_edgectl_worker);
