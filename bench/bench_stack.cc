@@ -134,6 +134,12 @@ absl::StatusOr<ProcessUsage> BenchStack::sidecar_usage() const {
   return sidecar_process_->Usage();
 }
 
+// Statements run in the benchmark's database since the last reset; the counting itself left out.
+constexpr char kStatementsSql[] =
+    "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements "
+    "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND query NOT LIKE '%pg_stat_statements%'";
+
 absl::Status BenchStack::ResetStatements() {
   return db::RunPg("reset statement counts", [&] {
     pqxx::connection conn(dsn_);
@@ -145,12 +151,7 @@ absl::StatusOr<int64_t> BenchStack::ReadStatements() {
   int64_t statements = 0;
   absl::Status s = db::RunPg("count statements", [&] {
     pqxx::connection conn(dsn_);
-    statements = pqxx::nontransaction(conn)
-                     .exec1(
-                         "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements "
-                         "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
-                         "current_database()) AND query NOT LIKE '%pg_stat_statements%'")[0]
-                     .as<int64_t>();
+    statements = pqxx::nontransaction(conn).exec1(kStatementsSql)[0].as<int64_t>();
   });
   if (!s.ok()) return s;
   return statements;
@@ -163,11 +164,7 @@ absl::StatusOr<int64_t> BenchStack::CountStatements(absl::Duration window) {
     pqxx::nontransaction tx(conn);
     tx.exec("SELECT pg_stat_statements_reset()");
     absl::SleepFor(window);
-    statements = tx.exec1(
-                       "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements "
-                       "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = "
-                       "current_database()) AND query NOT LIKE '%pg_stat_statements%'")[0]
-                     .as<int64_t>();
+    statements = tx.exec1(kStatementsSql)[0].as<int64_t>();
   });
   if (!s.ok()) return s;
   return statements;
